@@ -1,0 +1,34 @@
+import { describe } from "./errors.js";
+
+/**
+ * Where asyncscope reports what nobody receives: stuck tasks and errors thrown while cancelling (`warn`),
+ * errors of `bubble: false` tasks, one-way calls and unobserved forks (`error`). pino- and
+ * console-compatible.
+ *
+ * @example
+ * ```ts
+ * const container = new Container({ logger: pino() });
+ * ```
+ */
+export interface Logger {
+  debug?(msg: string, ...rest: unknown[]): void;
+  info?(msg: string, ...rest: unknown[]): void;
+  warn(msg: string, ...rest: unknown[]): void;
+  error(msg: string, ...rest: unknown[]): void;
+}
+
+/** The default logger: the console, for `warn` and `error`. */
+export const consoleLogger: Logger = {
+  warn: (msg, ...rest) => console.warn(msg, ...rest),
+  error: (msg, ...rest) => console.error(msg, ...rest),
+};
+
+/** Log an error nobody receives, never throwing from the logger itself. */
+export function logSafely(logger: Logger, level: "warn" | "error", msg: string, err?: unknown): void {
+  try {
+    if (err === undefined) logger[level](msg);
+    else logger[level](`${msg}: ${describe(err)}`, err);
+  } catch {
+    // A broken logger must not break teardown.
+  }
+}
