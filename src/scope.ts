@@ -270,12 +270,10 @@ export class Scope implements AsyncDisposable {
     const task = this.spawnTask(() => body(this), { name: "body" }, true);
     task.observed = true;
     let value: R | undefined;
-    task.then(
-      (v) => {
-        value = v;
-      },
-      (err: unknown) => this.bodyFailed(err),
-    );
+    task.onSettle = (ok, v) => {
+      if (ok) value = v as R;
+      else this.bodyFailed(v);
+    };
     this.finalize();
     this.observed = true;
     try {
@@ -505,6 +503,10 @@ export class Scope implements AsyncDisposable {
   /** The body's own error always wins over a cancellation (SEMANTICS 9.2). */
   private bodyFailed(error: unknown): void {
     if (this.cancelled && isCancellation(error, this.cancelReason)) return;
+    if (this._state === "closed") {
+      logSafely(this.container.logger, "warn", `The body of scope ${this.name} failed after it was abandoned`, error);
+      return;
+    }
     if (this.primary && this.primary.error !== this.cancelReason) {
       // The earlier primary was an error of this scope's own tasks: keep it, after the body's.
       (this.extraErrors ??= []).unshift(this.primary.error);

@@ -33,6 +33,8 @@ export class TaskImpl<T> implements Task<T> {
   observed = false;
   /** No longer waited for: it settled, or it ignored its cancellation for too long. */
   gone = false;
+  /** Receives the raw outcome before anything else (a scope body's own error wins: SEMANTICS 9.2). */
+  onSettle: ((ok: boolean, valueOrError: unknown, cancelled: boolean) => void) | undefined;
   private settled = false;
   private cancelled = false;
   private reason: unknown;
@@ -127,10 +129,14 @@ export class TaskImpl<T> implements Task<T> {
     if (this.settled) return;
     this.settled = true;
     if (this.stuckTimer !== undefined) clearTimeout(this.stuckTimer);
-    if (this.cancelled) {
+    if (this.onSettle) {
+      this.onSettle(ok, valueOrError, this.cancelled);
+    } else if (this.cancelled) {
       if (ran && !ok && !isCancellation(valueOrError, this.reason)) {
         logSafely(this.owner.logger, "warn", `Task ${this.name} threw while being cancelled`, valueOrError);
       }
+    }
+    if (this.cancelled) {
       this.outcome.reject(this.reason);
     } else if (ok) {
       this.outcome.resolve(valueOrError as T);
