@@ -621,7 +621,7 @@ function checkNewCycle(reg: Registration, scope: Scope, requester: InstanceRecor
   for (let r = requester; r; r = r.parent) {
     up.push(r);
     if (r.reg === reg && (reg.lifetime !== Lifetime.Scoped || r.scope === scope)) {
-      throw new CycleError([...up.reverse().map((x) => x.name), reg.name]);
+      throw new CycleError([...up.reverse().map((x) => x.name), reg.name], [...pathOf(requester), reg.name]);
     }
   }
 }
