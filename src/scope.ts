@@ -678,6 +678,7 @@ export function giveUp(waiter: Waiter, reason: unknown): void {
 export function abandonCreation(record: InstanceRecord, reason: unknown): void {
   if (record.abandoned) return;
   record.abandoned = true;
+  record.abandonReason = reason;
   record.unmap?.();
   if (record.ctl && !record.ctl.signal.aborted) {
     try {

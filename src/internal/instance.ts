@@ -50,6 +50,7 @@ export class InstanceRecord {
   ctl: AbortController | undefined;
   /** True when every waiter left before creation finished: the result is disposed at once. */
   abandoned = false;
+  abandonReason: unknown;
   /** The instance's own task scope, made on first use. */
   ownScope: Scope | undefined;
   keepAliveTimer: NodeJS.Timeout | undefined;
@@ -61,6 +62,8 @@ export class InstanceRecord {
   built: { value: unknown } | undefined;
   /** A background task failed while it was starting: the creation fails with this. */
   pendingFailure: { error: unknown } | undefined;
+  /** The teardown errors of a failed creation (after its primary error), for when nobody waits for it. */
+  failureTeardown: unknown[] | undefined;
   /** `useService`: resolved when the last holder has released it. */
   noMoreDependents: Deferred<void> | undefined;
   /** `useService`: the task running the service function. */

@@ -8,6 +8,7 @@ import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./
 import { InstanceRecord, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
+import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseRecord } from "./teardown.js";
 
 interface AcquireOptions {
@@ -255,7 +256,7 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
     const errors: unknown[] = [];
     const done = releaseRecord(record, errors);
     const report = (): void => {
-      for (const e of errors) logSafely(record.reg.container.logger, "error", `Disposing abandoned ${record.name} failed`, e);
+      for (const e of errors) record.reg.container.reportOrphan(e, record.name);
     };
     if (isPromise(done)) done.then(report, noop);
     else report();
@@ -264,16 +265,28 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
 
 function creationFailed(record: InstanceRecord, err: unknown): void {
   record.unmap?.();
-  record.reg.container.live.delete(record);
+  const container = record.reg.container;
+  container.live.delete(record);
   record.markOver("failed");
   const waiters = record.waiters ?? [];
   record.waiters = undefined;
+  let delivered = false;
   for (const w of waiters) {
     if (w.settled) continue;
     w.settled = true;
     w.cleanup();
+    delivered = true;
     w.reject(err);
   }
+  if (!delivered) {
+    // Nobody waits any more (the creation was abandoned): its teardown errors go to the container, and a
+    // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
+    const teardown = record.failureTeardown ?? [];
+    const primary = teardown.length ? (err as AggregateError).errors[0] : err;
+    if (!isCancellation(primary, record.abandonReason)) logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary);
+    for (const e of teardown) container.reportOrphan(e, record.name);
+  }
+  record.failureTeardown = undefined;
 }
 
 // ----- creation ----------------------------------------------------------------------------------------
@@ -304,12 +317,11 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   };
   if (own) own.cancel();
   const r = steps();
-  if (isPromise(r)) {
-    return r.then(() => {
-      throw combineErrors(errors, `creating ${record.name}`);
-    });
-  }
-  throw combineErrors(errors, `creating ${record.name}`);
+  const fail = (): never => {
+    record.failureTeardown = errors.slice(1);
+    throw combineErrors(errors, `creating ${record.name}`);
+  };
+  return isPromise(r) ? r.then(fail) : fail();
 }
 
 function createSteps(record: InstanceRecord): MaybePromise<unknown> {
