@@ -142,7 +142,7 @@ function acquireReg(
     result = withDepth(() => create(record));
   } catch (err) {
     unwait(requester, record);
-    creationFailed(record, err);
+    creationFailed(record, err, true);
     throw err;
   }
   if (!isPromise(result)) {
@@ -263,14 +263,14 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
   }
 }
 
-function creationFailed(record: InstanceRecord, err: unknown): void {
+function creationFailed(record: InstanceRecord, err: unknown, thrown = false): void {
   record.unmap?.();
   const container = record.reg.container;
   container.live.delete(record);
   record.markOver("failed");
   const waiters = record.waiters ?? [];
   record.waiters = undefined;
-  let delivered = false;
+  let delivered = thrown;
   for (const w of waiters) {
     if (w.settled) continue;
     w.settled = true;
