@@ -34,6 +34,10 @@ export type { Logger } from "./logger.js";
 export type { SpawnOptions, Task } from "./task.js";
 export { currentScope, sleep } from "./current-scope.js";
 
+// Program entry
+export { runMain } from "./run-main.js";
+export type { RunMainOptions } from "./run-main.js";
+
 // Inspection
 export { toMermaid, toDot } from "./inspect.js";
 export type { GraphSnapshot } from "./inspect.js";

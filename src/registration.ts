@@ -97,6 +97,8 @@ export class Registration {
   factory: ((ctx: FactoryContext) => unknown) | undefined;
   service: ((svc: ServiceScope<unknown>) => Promise<void>) | undefined;
   existing: Token | undefined;
+  /** How many instances of it are starting right now (a new one can only close a cycle if one is). */
+  starting = 0;
   /** The container it belongs to; set when the container adopts it. */
   container!: Container;
   private paramsCache: ParamSpec[] | undefined;

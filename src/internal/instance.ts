@@ -82,7 +82,9 @@ export class InstanceRecord {
     readonly parent: InstanceRecord | undefined,
     /** Shared, singleton, or held by one of those: may not capture a scoped service. */
     readonly longLived: boolean,
-  ) {}
+  ) {
+    reg.starting++;
+  }
 
   get name(): string {
     return this.reg.name;
@@ -175,10 +177,12 @@ export class InstanceRecord {
   markReady(value: unknown): void {
     this.value = value;
     this.state = "ready";
+    this.reg.starting--;
   }
 
   /** starting → failed, or releasing → disposed: the record is over. */
   markOver(state: "failed" | "disposed"): void {
+    if (this.state === "starting") this.reg.starting--;
     this.state = state;
     this.value = state === "failed" ? undefined : this.value;
     if (this.gone) this.gone.resolve();

@@ -629,6 +629,7 @@ function pathOf(record: InstanceRecord | undefined): string[] {
 
 /** A new instance of `reg` for `requester`: a cycle if an ancestor is the same registration (SEMANTICS 2.5). */
 function checkNewCycle(reg: Registration, scope: Scope, requester: InstanceRecord | undefined): void {
+  if (reg.starting === 0) return;
   const up: InstanceRecord[] = [];
   for (let r = requester; r; r = r.parent) {
     up.push(r);
