@@ -3,7 +3,13 @@ import { decoratedFor, decoratedLifetime, decoratedVersion, type DecoratedServic
 import { snapshot, type GraphSnapshot } from "./inspect.js";
 import { Lifetime } from "./lifetimes.js";
 import { consoleLogger, logSafely, type Logger } from "./logger.js";
-import { checkMs, createRegistration, Registration, type Provider, type RegisterOptions } from "./registration.js";
+import {
+  checkMs,
+  createRegistration,
+  Registration,
+  type Provider,
+  type RegisterOptions,
+} from "./registration.js";
 import { Scope } from "./scope.js";
 import { checkToken, tokenName, type Constructor, type Token } from "./tokens.js";
 import type { InstanceRecord } from "./internal/instance.js";
@@ -80,7 +86,12 @@ export class Container implements AsyncDisposable {
     const o = options ?? {};
     this.name = o.name ?? "container";
     this.logger = o.logger ?? consoleLogger;
-    this.defaultDisposeTimeoutMs = checkMs(o.defaultDisposeTimeoutMs, "defaultDisposeTimeoutMs", "Container", false);
+    this.defaultDisposeTimeoutMs = checkMs(
+      o.defaultDisposeTimeoutMs,
+      "defaultDisposeTimeoutMs",
+      "Container",
+      false,
+    );
     this.useDecorated = o.useDecorated ?? true;
     this.fallback = o.fallback;
     this.serviceStarter = defaultStarter;
@@ -101,7 +112,9 @@ export class Container implements AsyncDisposable {
     const t = checkToken(token, "register");
     const cls = (provider as { useClass?: unknown } | null)?.useClass;
     const classDefault =
-      typeof cls === "function" ? (decoratedLifetime(cls) ?? tsyringeLifetime(cls as Constructor)) : undefined;
+      typeof cls === "function"
+        ? (decoratedLifetime(cls) ?? tsyringeLifetime(cls as Constructor))
+        : undefined;
     const reg = createRegistration(
       [t],
       provider,
@@ -161,7 +174,10 @@ export class Container implements AsyncDisposable {
    * const user = await container.withScope(async (s) => (await s.resolve(Users)).find(id));
    * ```
    */
-  withScope<R>(body: (scope: Scope) => Promise<R> | R, options?: { name?: string; timeoutMs?: number }): Promise<R> {
+  withScope<R>(
+    body: (scope: Scope) => Promise<R> | R,
+    options?: { name?: string; timeoutMs?: number },
+  ): Promise<R> {
     return this.root.withScope(body, options);
   }
 
@@ -238,7 +254,13 @@ export class Container implements AsyncDisposable {
   private adopt(d: DecoratedService): Registration {
     let reg = this.adopted.get(d);
     if (!reg) {
-      reg = createRegistration(d.tokens, { useClass: d.cls }, d.options, Lifetime.Shared, `@scopedService ${d.cls.name}`);
+      reg = createRegistration(
+        d.tokens,
+        { useClass: d.cls },
+        d.options,
+        Lifetime.Shared,
+        `@scopedService ${d.cls.name}`,
+      );
       reg.container = this;
       this.adopted.set(d, reg);
     }
@@ -309,7 +331,11 @@ export class Container implements AsyncDisposable {
       await Promise.race([Promise.all(rest.map((r) => r.whenGone())), limit]);
       clearTimeout(timer);
       for (const r of this.live) {
-        logSafely(this.logger, "warn", `${r.name} is still ${r.state} after the container closed (something still holds it)`);
+        logSafely(
+          this.logger,
+          "warn",
+          `${r.name} is still ${r.state} after the container closed (something still holds it)`,
+        );
       }
     }
     errors.push(...this.orphanErrors.splice(0));

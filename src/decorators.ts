@@ -76,9 +76,11 @@ function methodDecorator(kind: HookKind, name: string) {
   return (target: unknown, keyOrContext?: unknown, descriptor?: unknown): void => {
     if (isTc39Context(keyOrContext, "method")) {
       const method = keyOrContext.name;
-      (keyOrContext as unknown as { addInitializer(f: (this: object) => void): void }).addInitializer(function () {
-        addHook((this as { constructor: object }).constructor, kind, method);
-      });
+      (keyOrContext as unknown as { addInitializer(f: (this: object) => void): void }).addInitializer(
+        function () {
+          addHook((this as { constructor: object }).constructor, kind, method);
+        },
+      );
       return;
     }
     const isMethod =

@@ -82,7 +82,9 @@ export class CycleError extends AsyncScopeError {
   readonly path: string[];
   constructor(path: string[], resolutionPath?: string[]) {
     const via =
-      resolutionPath && resolutionPath.length > path.length ? ` (resolution path: ${resolutionPath.join(" -> ")})` : "";
+      resolutionPath && resolutionPath.length > path.length
+        ? ` (resolution path: ${resolutionPath.join(" -> ")})`
+        : "";
     super(
       "ERR_CYCLE",
       `Dependency cycle: ${path.join(" -> ")}${via}. Break it by restructuring the services, or move one ` +
@@ -144,7 +146,10 @@ export class ScopeClosedError extends AsyncScopeError {
   /** The name of the scope. */
   readonly scope: string;
   constructor(scope: string, what: string, state: string) {
-    super("ERR_SCOPE_CLOSED", `Cannot ${what}: scope "${scope}" is ${state}. Create a new scope for new work.`);
+    super(
+      "ERR_SCOPE_CLOSED",
+      `Cannot ${what}: scope "${scope}" is ${state}. Create a new scope for new work.`,
+    );
     this.scope = scope;
   }
 }

@@ -125,7 +125,7 @@ export function toMermaid(graph: GraphSnapshot): string {
  * ```
  */
 export function toDot(graph: GraphSnapshot): string {
-  const lines = ["digraph asyncscope {", "  rankdir=TB;", "  node [shape=box, fontname=\"Helvetica\"];"];
+  const lines = ["digraph asyncscope {", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];'];
   const known = new Set(graph.scopes.map((s) => s.id));
   const children = new Map<string | undefined, GraphSnapshot["scopes"]>();
   for (const s of graph.scopes) {

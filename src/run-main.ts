@@ -21,7 +21,12 @@ export interface RunMainOptions {
   shutdownTimeoutMs?: number;
 }
 
-const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, SIGQUIT: 131 };
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+  SIGQUIT: 131,
+};
 
 /**
  * Run a program's main function in a scope of a container, and shut down in order: on SIGINT/SIGTERM,
@@ -38,7 +43,10 @@ const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTE
  * }, { container });
  * ```
  */
-export async function runMain(main: (scope: Scope) => Promise<void>, options?: RunMainOptions): Promise<void> {
+export async function runMain(
+  main: (scope: Scope) => Promise<void>,
+  options?: RunMainOptions,
+): Promise<void> {
   if (typeof main !== "function") throw new TypeError("runMain(main): main must be a function.");
   const timeoutMs = checkMs(options?.shutdownTimeoutMs, "shutdownTimeoutMs", "runMain", true) ?? 10_000;
   const container = options?.container ?? new Container({ name: options?.name ?? "main" });
@@ -54,7 +62,10 @@ export async function runMain(main: (scope: Scope) => Promise<void>, options?: R
   const startShutdownClock = (): void => {
     if (shutdownTimer !== undefined) return;
     shutdownTimer = setTimeout(() => {
-      const pending = [...container.root.pendingNames(), ...container.inspect().instances.map((i) => `${i.token} (${i.state})`)];
+      const pending = [
+        ...container.root.pendingNames(),
+        ...container.inspect().instances.map((i) => `${i.token} (${i.state})`),
+      ];
       rejectShutdown!(new ShutdownTimeoutError(timeoutMs, pending));
     }, timeoutMs);
   };

@@ -89,7 +89,8 @@ export class Scope implements AsyncDisposable {
   ) {
     this.id = nextScopeId++;
     this.kind = kind;
-    this.name = name ?? (kind === "root" ? container.name : `${kind === "fork" ? "fork" : "scope"}-${this.id}`);
+    this.name =
+      name ?? (kind === "root" ? container.name : `${kind === "fork" ? "fork" : "scope"}-${this.id}`);
     this.owner = {
       scope: this,
       logger: container.logger,
@@ -332,7 +333,8 @@ export class Scope implements AsyncDisposable {
     task.observed = true;
     task.then(
       () => {
-        if (!isReady) ready.reject(new ConfigurationError(`start(): the task returned without calling ready().`));
+        if (!isReady)
+          ready.reject(new ConfigurationError(`start(): the task returned without calling ready().`));
       },
       (err: unknown) => {
         if (!isReady) ready.reject(err);
@@ -424,7 +426,8 @@ export class Scope implements AsyncDisposable {
   pendingNames(): string[] {
     const out: string[] = [];
     if (this.tasks) for (const t of this.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${this.name})`);
-    if (this.children) for (const c of this.children) if (c._state !== "closed") out.push(...c.pendingNames());
+    if (this.children)
+      for (const c of this.children) if (c._state !== "closed") out.push(...c.pendingNames());
     return out;
   }
 
@@ -466,7 +469,8 @@ export class Scope implements AsyncDisposable {
       throw new TypeError("spawn(fn, options): options must be an object.");
     }
     this.assertOpen("spawn a task");
-    if (options.cancelTimeoutMs !== undefined) checkMs(options.cancelTimeoutMs, "cancelTimeoutMs", "spawn", true);
+    if (options.cancelTimeoutMs !== undefined)
+      checkMs(options.cancelTimeoutMs, "cancelTimeoutMs", "spawn", true);
     const task = new TaskImpl<T>(this.owner, fn, options, isBody ? "body" : `task-${++this.taskSeq}`);
     (this.tasks ??= new Set()).add(task as TaskImpl<unknown>);
     if (task.awaited) this.awaitedRunning++;
@@ -493,7 +497,12 @@ export class Scope implements AsyncDisposable {
     }
     if (this.cancelled || this._state === "closed") {
       if (!isCancellation(error, this.cancelReason)) {
-        logSafely(this.container.logger, "warn", `A task of scope ${this.name} failed while it was cancelled`, error);
+        logSafely(
+          this.container.logger,
+          "warn",
+          `A task of scope ${this.name} failed while it was cancelled`,
+          error,
+        );
       }
       return;
     }
@@ -504,7 +513,12 @@ export class Scope implements AsyncDisposable {
   private bodyFailed(error: unknown): void {
     if (this.cancelled && isCancellation(error, this.cancelReason)) return;
     if (this._state === "closed") {
-      logSafely(this.container.logger, "warn", `The body of scope ${this.name} failed after it was abandoned`, error);
+      logSafely(
+        this.container.logger,
+        "warn",
+        `The body of scope ${this.name} failed after it was abandoned`,
+        error,
+      );
       return;
     }
     if (this.primary && this.primary.error !== this.cancelReason) {
@@ -520,7 +534,10 @@ export class Scope implements AsyncDisposable {
   }
 
   private abortReason(): unknown {
-    return this.cancelReason ?? new CancelledError(`Scope ${this.name} is ${this.cancelled ? "cancelled" : "closing"}.`);
+    return (
+      this.cancelReason ??
+      new CancelledError(`Scope ${this.name} is ${this.cancelled ? "cancelled" : "closing"}.`)
+    );
   }
 
   private abortSignal(reason: unknown): void {
@@ -561,7 +578,10 @@ export class Scope implements AsyncDisposable {
     if (this.tasks) for (const task of this.tasks) task.cancel(reason);
     const children = this.children ? [...this.children] : [];
     for (const child of children) child.cancel();
-    await Promise.all([this.waitTasks(() => (this.tasks?.size ?? 0) === 0), ...children.map((c) => this.closeChild(c))]);
+    await Promise.all([
+      this.waitTasks(() => (this.tasks?.size ?? 0) === 0),
+      ...children.map((c) => this.closeChild(c)),
+    ]);
     // 5. Drop every reference, disposing what nobody else holds: dependents first, independent ones in parallel.
     const teardown: unknown[] = [];
     await dropAllRefs(this, teardown);
@@ -588,7 +608,12 @@ export class Scope implements AsyncDisposable {
       if (child.observed) return;
       child.observed = true;
       if (child.kind === "fork") {
-        logSafely(this.container.logger, "error", `Fork ${child.name} of scope ${this.name} failed unobserved`, err);
+        logSafely(
+          this.container.logger,
+          "error",
+          `Fork ${child.name} of scope ${this.name} failed unobserved`,
+          err,
+        );
       } else {
         (this.childErrors ??= []).push(err);
       }
@@ -644,7 +669,9 @@ export class InstanceScope extends Scope implements ServiceScope<unknown> {
 
   register(value: unknown): void {
     if (!this.registerHook) {
-      throw new ConfigurationError(`register() is only available in a useService function (scope ${this.name}).`);
+      throw new ConfigurationError(
+        `register() is only available in a useService function (scope ${this.name}).`,
+      );
     }
     this.registerHook(value);
   }
@@ -652,7 +679,9 @@ export class InstanceScope extends Scope implements ServiceScope<unknown> {
   noMoreDependents(): Promise<void> {
     if (!this.noMoreDependentsHook) {
       return Promise.reject(
-        new ConfigurationError(`noMoreDependents() is only available in a useService function (scope ${this.name}).`),
+        new ConfigurationError(
+          `noMoreDependents() is only available in a useService function (scope ${this.name}).`,
+        ),
       );
     }
     return this.noMoreDependentsHook();

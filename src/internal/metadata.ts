@@ -27,7 +27,8 @@ export function classParams(cls: Constructor): ParamSpec[] {
     return declared.map((token: unknown, i) => checkParam(cls, i, token, false, false));
   }
   const types: unknown[] = (Reflect.getMetadata("design:paramtypes", cls) as unknown[] | undefined) ?? [];
-  const injected = (Reflect.getOwnMetadata(TSYRINGE_TOKENS_KEY, cls) as Record<string, unknown> | undefined) ?? {};
+  const injected =
+    (Reflect.getOwnMetadata(TSYRINGE_TOKENS_KEY, cls) as Record<string, unknown> | undefined) ?? {};
   const count = Math.max(types.length, ...Object.keys(injected).map((k) => Number(k) + 1));
   const params: ParamSpec[] = [];
   for (let i = 0; i < count; i++) {
@@ -35,7 +36,12 @@ export function classParams(cls: Constructor): ParamSpec[] {
     if (descriptor === undefined) {
       params.push(checkParam(cls, i, types[i], false, false));
     } else if (typeof descriptor === "object" && descriptor !== null && "token" in descriptor) {
-      const d = descriptor as { token: unknown; multiple?: boolean; isOptional?: boolean; transform?: unknown };
+      const d = descriptor as {
+        token: unknown;
+        multiple?: boolean;
+        isOptional?: boolean;
+        transform?: unknown;
+      };
       if (d.transform !== undefined) {
         throw new ConfigurationError(
           `${cls.name} parameter ${i}: tsyringe transforms (@injectWithTransform) are not supported; ` +
@@ -50,7 +56,13 @@ export function classParams(cls: Constructor): ParamSpec[] {
   return params;
 }
 
-function checkParam(cls: Constructor, i: number, token: unknown, multiple: boolean, optional: boolean): ParamSpec {
+function checkParam(
+  cls: Constructor,
+  i: number,
+  token: unknown,
+  multiple: boolean,
+  optional: boolean,
+): ParamSpec {
   const ok =
     typeof token === "string" ||
     typeof token === "symbol" ||
@@ -129,7 +141,11 @@ export function hooksOf(value: unknown): HookNames | null {
   if (merged === undefined) {
     merged = null;
     const chain: object[] = [];
-    for (let c: unknown = cls; typeof c === "function" && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    for (
+      let c: unknown = cls;
+      typeof c === "function" && c !== Function.prototype;
+      c = Object.getPrototypeOf(c)
+    ) {
       chain.unshift(c);
     }
     for (const c of chain) {

@@ -1,4 +1,11 @@
-import { ConfigurationError, CycleError, LifetimeError, ResolutionError, ScopeDiedError, TimeoutError } from "../errors.js";
+import {
+  ConfigurationError,
+  CycleError,
+  LifetimeError,
+  ResolutionError,
+  ScopeDiedError,
+  TimeoutError,
+} from "../errors.js";
 import { Lifetime } from "../lifetimes.js";
 import { logSafely } from "../logger.js";
 import type { FactoryContext, Registration } from "../registration.js";
@@ -6,7 +13,15 @@ import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
 import { InstanceRecord, type Holder, type Waiter } from "./instance.js";
-import { combineErrors, deferred, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
+import {
+  combineErrors,
+  deferred,
+  isPromise,
+  isThenable,
+  noop,
+  withDepth,
+  type MaybePromise,
+} from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseRecord } from "./teardown.js";
@@ -17,7 +32,11 @@ interface AcquireOptions {
 }
 
 /** `scope.resolve(token)`: +1 reference held by the scope. */
-export function acquireFromScope(scope: Scope, token: unknown, options?: AcquireOptions): MaybePromise<unknown> {
+export function acquireFromScope(
+  scope: Scope,
+  token: unknown,
+  options?: AcquireOptions,
+): MaybePromise<unknown> {
   if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
   return acquire(scope, checkToken(token, "resolve"), scope, undefined, false, options);
 }
@@ -35,11 +54,13 @@ export async function resolveAllFromScope(scope: Scope, token: unknown): Promise
 export function lookupInScope(scope: Scope, token: unknown): unknown {
   const t = checkToken(token, "lookup");
   let reg = scope.container.findRegistration(t);
-  for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++) reg = scope.container.findRegistration(reg.existing!);
+  for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++)
+    reg = scope.container.findRegistration(reg.existing!);
   if (!reg) return undefined;
   if (reg.kind === "value") return reg.value;
   let record: InstanceRecord | undefined;
-  if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton) record = scope.container.instances.get(reg);
+  if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton)
+    record = scope.container.instances.get(reg);
   else if (reg.lifetime === Lifetime.Scoped) record = scope.scoped?.get(reg);
   if (!record || record.state !== "ready" || record.crashed) return undefined;
   addRef(record, scope);
@@ -96,8 +117,13 @@ function acquireReg(
   const lifetime = reg.lifetime;
   if (lifetime === Lifetime.Scoped && longLived && requester) {
     const path = [...pathOf(requester), reg.name];
-    const captor = chainOf(requester).find((r) => r.lifetime === Lifetime.Shared || r.lifetime === Lifetime.Singleton);
-    throw new LifetimeError(captor ? path.slice(chainOf(requester).indexOf(captor)) : path, captor?.lifetime ?? "shared");
+    const captor = chainOf(requester).find(
+      (r) => r.lifetime === Lifetime.Shared || r.lifetime === Lifetime.Singleton,
+    );
+    throw new LifetimeError(
+      captor ? path.slice(chainOf(requester).indexOf(captor)) : path,
+      captor?.lifetime ?? "shared",
+    );
   }
   const container = scope.container;
   let map: Map<Registration, InstanceRecord> | undefined;
@@ -119,7 +145,8 @@ function acquireReg(
       .then(() => acquireReg(holder, reg, token, scope, requester, longLived, options, aliases));
   }
   checkNewCycle(reg, scope, requester);
-  const recordScope = lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton ? container.root : scope;
+  const recordScope =
+    lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton ? container.root : scope;
   const record = new InstanceRecord(
     reg,
     lifetime,
@@ -283,7 +310,8 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
     // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
     const teardown = record.failureTeardown ?? [];
     const primary = teardown.length ? (err as AggregateError).errors[0] : err;
-    if (!isCancellation(primary, record.abandonReason)) logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary);
+    if (!isCancellation(primary, record.abandonReason))
+      logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary);
     for (const e of teardown) container.reportOrphan(e, record.name);
   }
   record.failureTeardown = undefined;
@@ -360,7 +388,9 @@ async function acquireAll(record: InstanceRecord, token: Token): Promise<unknown
   const regs = record.reg.container.registrationsFor(token, true);
   return acquireGroup(
     record,
-    regs.map((reg) => () => acquireReg(record, reg, token, record.scope, record, record.longLived, undefined)),
+    regs.map(
+      (reg) => () => acquireReg(record, reg, token, record.scope, record, record.longLived, undefined),
+    ),
   );
 }
 
@@ -489,9 +519,18 @@ function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext
       try {
         const t = checkToken(token, `${record.name} ctx.resolve`);
         if (record.state !== "starting" && record.state !== "ready") {
-          throw new ConfigurationError(`${record.name}: ctx.resolve called after the instance was ${record.state}.`);
+          throw new ConfigurationError(
+            `${record.name}: ctx.resolve called after the instance was ${record.state}.`,
+          );
         }
-        const v = acquire(record, t, record.scope, record.state === "starting" ? record : undefined, record.longLived, undefined);
+        const v = acquire(
+          record,
+          t,
+          record.scope,
+          record.state === "starting" ? record : undefined,
+          record.longLived,
+          undefined,
+        );
         return (isPromise(v) ? v : Promise.resolve(v)) as Promise<T>;
       } catch (err) {
         return Promise.reject(err);
@@ -542,7 +581,9 @@ function runService(record: InstanceRecord): Promise<unknown> {
       throw new ConfigurationError(`${record.name}: register() was called twice; call it exactly once.`);
     }
     if (record.state !== "starting") {
-      throw new ConfigurationError(`${record.name}: register() called after the instance was ${record.state}.`);
+      throw new ConfigurationError(
+        `${record.name}: register() called after the instance was ${record.state}.`,
+      );
     }
     hasValue = true;
     registered.resolve(value);
@@ -556,7 +597,9 @@ function runService(record: InstanceRecord): Promise<unknown> {
     () => {
       if (!hasValue) {
         registered.reject(
-          new ConfigurationError(`${record.name}: the useService function returned without calling register().`),
+          new ConfigurationError(
+            `${record.name}: the useService function returned without calling register().`,
+          ),
         );
       } else if (record.state === "ready" && !record.crashed) {
         instanceFailed(record, undefined);
@@ -581,7 +624,8 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
     return;
   }
   if (record.state !== "ready" || record.crashed) {
-    if (err !== undefined) logSafely(record.reg.container.logger, "warn", `${record.name} failed while being released`, err);
+    if (err !== undefined)
+      logSafely(record.reg.container.logger, "warn", `${record.name} failed while being released`, err);
     return;
   }
   record.crashed = true;

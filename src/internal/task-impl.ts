@@ -77,7 +77,9 @@ export class TaskImpl<T> implements Task<T> {
       }
       let result: Promise<T> | T;
       try {
-        result = runInAmbient({ scope: this.owner.scope, signal: this.ctl.signal }, () => this.fn(this.ctl.signal));
+        result = runInAmbient({ scope: this.owner.scope, signal: this.ctl.signal }, () =>
+          this.fn(this.ctl.signal),
+        );
       } catch (err) {
         this.finish(false, err, true);
         return;
@@ -144,7 +146,13 @@ export class TaskImpl<T> implements Task<T> {
       this.outcome.reject(valueOrError);
       if (!this.observed && !this.gone) {
         if (this.bubble) this.owner.taskFailed(this as TaskImpl<unknown>, valueOrError);
-        else logSafely(this.owner.logger, "error", `Task ${this.name} in scope ${this.owner.scope.name} failed`, valueOrError);
+        else
+          logSafely(
+            this.owner.logger,
+            "error",
+            `Task ${this.name} in scope ${this.owner.scope.name} failed`,
+            valueOrError,
+          );
       }
     }
     if (!this.gone) {

@@ -11,7 +11,12 @@ import { hooksOf } from "./metadata.js";
  * Drop `count` references of `holder`. When nothing holds the instance any more it is released
  * (after `keepAliveMs` for shared ones). Never throws: errors land in `errors`, in the order thrown.
  */
-export function dropRef(record: InstanceRecord, holder: Holder, count: number, errors: unknown[]): MaybePromise<void> {
+export function dropRef(
+  record: InstanceRecord,
+  holder: Holder,
+  count: number,
+  errors: unknown[],
+): MaybePromise<void> {
   record.removeHolder(holder, count);
   if (record.refCount > 0 || record.pinned || record.state !== "ready") return;
   const keepAlive = record.reg.keepAliveMs;
@@ -95,7 +100,12 @@ function runNoMoreDependents(record: InstanceRecord, errors: unknown[]): MaybePr
   return callEach(record.value, hooks.nmd, 0, errors);
 }
 
-function callEach(value: unknown, names: (string | symbol)[], from: number, errors: unknown[]): MaybePromise<void> {
+function callEach(
+  value: unknown,
+  names: (string | symbol)[],
+  from: number,
+  errors: unknown[],
+): MaybePromise<void> {
   for (let i = from; i < names.length; i++) {
     let r: unknown;
     try {
@@ -140,7 +150,8 @@ export function disposeBuilt(record: InstanceRecord, value: unknown, errors: unk
     else if (starter && starter.isService(value)) r = starter.stop(value);
     else if (value !== null && (typeof value === "object" || typeof value === "function")) {
       const v = value as Record<symbol | string, unknown>;
-      if (typeof v[Symbol.asyncDispose] === "function") r = (v[Symbol.asyncDispose] as () => unknown).call(value);
+      if (typeof v[Symbol.asyncDispose] === "function")
+        r = (v[Symbol.asyncDispose] as () => unknown).call(value);
       else if (typeof v[Symbol.dispose] === "function") r = (v[Symbol.dispose] as () => unknown).call(value);
       else if (typeof v.dispose === "function") r = (v.dispose as () => unknown).call(value);
     }
@@ -171,7 +182,8 @@ function bounded(record: InstanceRecord, work: Promise<unknown>, errors: unknown
       },
       (err: unknown) => {
         clearTimeout(timer);
-        if (timedOut) logSafely(container.logger, "warn", `Abandoned disposal of ${record.name} failed later`, err);
+        if (timedOut)
+          logSafely(container.logger, "warn", `Abandoned disposal of ${record.name} failed later`, err);
         else errors.push(err);
         resolve();
       },

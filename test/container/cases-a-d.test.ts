@@ -1,6 +1,13 @@
 // CASES.md sections A–D, one test per case, named after it.
 import { expect } from "chai";
-import { Container, CycleError, Lifetime, onNoMoreDependents, ScopeClosedError, SuppressedError } from "asyncscope";
+import {
+  Container,
+  CycleError,
+  Lifetime,
+  onNoMoreDependents,
+  ScopeClosedError,
+  SuppressedError,
+} from "asyncscope";
 import { defineService, delay, since, settle, TestInstance, type Log } from "../support/helpers.js";
 
 describe("CASES A: refcounted services and sharing", () => {

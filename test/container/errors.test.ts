@@ -140,22 +140,30 @@ describe("errors", () => {
   it("bad input is a ConfigurationError that says what to do, and the container stays usable", async () => {
     const c = new Container();
     for (const bad of [undefined, null, 42, {}, []]) {
-      expect(() => c.register(bad as never, { useValue: 1 }), String(bad)).to.throw(ConfigurationError, /valid token/);
+      expect(() => c.register(bad as never, { useValue: 1 }), String(bad)).to.throw(
+        ConfigurationError,
+        /valid token/,
+      );
       expect((await settle(c.resolve(bad as never))).ok).to.equal(false);
     }
     expect(() => c.register("p", {} as never)).to.throw(ConfigurationError, /exactly one of/);
     expect(() => c.register("p", { useValue: 1, useFactory: () => 2 } as never)).to.throw(ConfigurationError);
-    expect(() => c.register("p", { useClass: 3 } as never)).to.throw(ConfigurationError, /useClass must be a class/);
-    expect(() => c.register("p", { useValue: 1 }, { lifetime: "forever" as never })).to.throw(ConfigurationError);
-    expect(() => c.register("p", { useFactory: () => 1 }, { lifetime: Lifetime.Scoped, keepAliveMs: 5 })).to.throw(
+    expect(() => c.register("p", { useClass: 3 } as never)).to.throw(
       ConfigurationError,
-      /shared services only/,
+      /useClass must be a class/,
     );
-    expect(() => c.register("p", { useFactory: () => 1 }, { disposeTimeoutMs: -1 })).to.throw(ConfigurationError);
-    expect(() => c.register("p", { useFactory: () => 1 }, { dependsOn: [["a", ["b", "c"]]] as never })).to.throw(
+    expect(() => c.register("p", { useValue: 1 }, { lifetime: "forever" as never })).to.throw(
       ConfigurationError,
-      /only two levels/,
     );
+    expect(() =>
+      c.register("p", { useFactory: () => 1 }, { lifetime: Lifetime.Scoped, keepAliveMs: 5 }),
+    ).to.throw(ConfigurationError, /shared services only/);
+    expect(() => c.register("p", { useFactory: () => 1 }, { disposeTimeoutMs: -1 })).to.throw(
+      ConfigurationError,
+    );
+    expect(() =>
+      c.register("p", { useFactory: () => 1 }, { dependsOn: [["a", ["b", "c"]]] as never }),
+    ).to.throw(ConfigurationError, /only two levels/);
     expect(() => scopedService(5 as never)).to.throw(ConfigurationError);
     c.register("ok", { useValue: 1 });
     expect(await c.resolve("ok")).to.equal(1);

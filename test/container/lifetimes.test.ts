@@ -118,7 +118,14 @@ describe("lifetimes", () => {
     const t0 = performance.now();
     const s = (await q.resolve("S")) as TestInstance;
     expect(since(t0)).to.be.within(55, 110);
-    expect(log).to.deep.equal(["P1:create:begin", "P2:create:begin", "P1:create:end", "P2:create:end", "Last:create", "S:create"]);
+    expect(log).to.deep.equal([
+      "P1:create:begin",
+      "P2:create:begin",
+      "P1:create:end",
+      "P2:create:end",
+      "Last:create",
+      "S:create",
+    ]);
     expect(s.deps.map((d) => (d as TestInstance).name)).to.deep.equal(["P1", "P2", "Last"]);
     expect(S.calls).to.equal(1);
     log.length = 0;

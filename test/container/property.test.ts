@@ -20,7 +20,12 @@ interface ServiceSpec {
 
 const serviceSpec = (index: number): fc.Arbitrary<ServiceSpec> =>
   fc.record({
-    lifetime: fc.constantFrom<LifetimeT>(Lifetime.Shared, Lifetime.Scoped, Lifetime.Transient, Lifetime.Singleton),
+    lifetime: fc.constantFrom<LifetimeT>(
+      Lifetime.Shared,
+      Lifetime.Scoped,
+      Lifetime.Transient,
+      Lifetime.Singleton,
+    ),
     deps: index === 0 ? fc.constant([]) : fc.uniqueArray(fc.nat(index - 1), { maxLength: 3 }),
     parallel: fc.boolean(),
     failCreate: fc.boolean().map((b) => b && Math.random() < 0.3),
@@ -55,7 +60,13 @@ describe("property: random dependency graphs", () => {
         graph.chain((specs) => fc.tuple(fc.constant(specs), plan(specs.length))),
         async ([specs, scopesPlan]) => {
           const c = new Container({ logger: recordingLogger() });
-          const created: { id: number; name: string; deps: number[]; disposed: number; disposedAt: number }[] = [];
+          const created: {
+            id: number;
+            name: string;
+            deps: number[];
+            disposed: number;
+            disposedAt: number;
+          }[] = [];
           const thrown = new Set<unknown>();
           const reported = new Set<unknown>();
           let clock = 0;
@@ -119,12 +130,14 @@ describe("property: random dependency graphs", () => {
           await collect(c.close());
 
           expect(c.inspect().instances, "nothing alive").to.deep.equal([]);
-          for (const inst of created) expect(inst.disposed, `${inst.name}#${inst.id} disposed once`).to.equal(1);
+          for (const inst of created)
+            expect(inst.disposed, `${inst.name}#${inst.id} disposed once`).to.equal(1);
           for (const inst of created) {
             for (const d of inst.deps) {
-              expect(created[d]!.disposedAt, `${created[d]!.name} after its dependent ${inst.name}`).to.be.greaterThan(
-                inst.disposedAt,
-              );
+              expect(
+                created[d]!.disposedAt,
+                `${created[d]!.name} after its dependent ${inst.name}`,
+              ).to.be.greaterThan(inst.disposedAt);
             }
           }
           for (const e of thrown) expect(reported.has(e), `${(e as Error).message} reported`).to.equal(true);

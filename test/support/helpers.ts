@@ -1,6 +1,12 @@
 // Shared test helpers: an event log, plain and cancellable sleeps, a recording logger, and services that
 // log what CASES.md logs (`S:create`, `S:dispose`, `S:nmd`, with :begin/:end variants when they wait).
-import { onNoMoreDependents, type Container, type DependencyList, type Lifetime, type Logger } from "asyncscope";
+import {
+  onNoMoreDependents,
+  type Container,
+  type DependencyList,
+  type Lifetime,
+  type Logger,
+} from "asyncscope";
 
 export type Log = string[];
 
@@ -131,7 +137,9 @@ export function defineService(
 }
 
 /** Settle a promise into a value-or-error record, without unhandled rejections. */
-export async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+export async function settle<T>(
+  p: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
   try {
     return { ok: true, value: await p };
   } catch (error) {

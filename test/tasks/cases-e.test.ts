@@ -236,7 +236,6 @@ describe("CASES E: task groups per scope", () => {
 
   it("case 51: scope timeout", async () => {
     let abortedAt = -1;
-    let rejectedAt = -1;
     const t0 = performance.now();
     const r = await settle(
       runScope(async (s) => {
@@ -246,7 +245,7 @@ describe("CASES E: task groups per scope", () => {
         });
       }, 100),
     );
-    rejectedAt = since(t0);
+    const rejectedAt = since(t0);
     expect((r as { error: unknown }).error).to.be.instanceOf(TimeoutError);
     expect(((r as { error: Error }).error as Error).name).to.equal("TimeoutError");
     expect(rejectedAt).to.be.within(90, 160);

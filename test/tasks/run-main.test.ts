@@ -11,7 +11,11 @@ interface Run {
   signal: NodeJS.Signals | null;
 }
 
-function runChild(name: string, args: string[], onLine?: (line: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+function runChild(
+  name: string,
+  args: string[],
+  onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--enable-source-maps", fixture(name), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -32,7 +36,11 @@ function runChild(name: string, args: string[], onLine?: (line: string, child: R
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const killer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`child ${name} ${args.join(" ")} did not exit; stdout: ${lines.join(" | ")}; stderr: ${stderr}`));
+      reject(
+        new Error(
+          `child ${name} ${args.join(" ")} did not exit; stdout: ${lines.join(" | ")}; stderr: ${stderr}`,
+        ),
+      );
     }, 15_000);
     child.on("exit", (code, signal) => {
       clearTimeout(killer);
@@ -77,7 +85,13 @@ describe("runMain (real processes, real signals)", () => {
 
   it("a main error still closes everything, rejects with that error and sets exitCode 1", async () => {
     const run = await runChild("run-main-app", ["main-error"]);
-    expect(run.lines.slice(0, 5)).to.deep.equal(["ready", "worker:cancelled", "repo:dispose", "db:dispose:begin", "db:dispose:end"]);
+    expect(run.lines.slice(0, 5)).to.deep.equal([
+      "ready",
+      "worker:cancelled",
+      "repo:dispose",
+      "db:dispose:begin",
+      "db:dispose:end",
+    ]);
     expect(run.lines[5]).to.equal("runMain rejected Error: main failed exitCode=1");
     expect(run.code).to.equal(1);
   });
@@ -87,7 +101,9 @@ describe("runMain (real processes, real signals)", () => {
       if (line === "ready") child.kill("SIGTERM");
     });
     const last = run.lines.find((l) => l.startsWith("runMain"))!;
-    expect(last).to.match(/^runMain rejected ShutdownTimeoutError: Shutdown did not finish within 300 ms; still running: .*db \(releasing\)/);
+    expect(last).to.match(
+      /^runMain rejected ShutdownTimeoutError: Shutdown did not finish within 300 ms; still running: .*db \(releasing\)/,
+    );
     expect(last).to.match(/exitCode=1$/);
   });
 

@@ -47,8 +47,8 @@ describe("TC39 standard decorators", () => {
   });
 
   it("rejects @scopedService on something that is not a class", () => {
-    expect(() => (scopedService() as (v: unknown, c: unknown) => void)(() => 1, { kind: "method", name: "x" })).to.throw(
-      /only decorate a class/,
-    );
+    expect(() =>
+      (scopedService() as (v: unknown, c: unknown) => void)(() => 1, { kind: "method", name: "x" }),
+    ).to.throw(/only decorate a class/);
   });
 });
