@@ -7,7 +7,14 @@ import type { Token } from "./tokens.js";
 import { checkMs } from "./registration.js";
 import { currentAmbient } from "./internal/ambient.js";
 import type { InstanceRecord, Waiter } from "./internal/instance.js";
-import { combineErrors, deferred, noop, type Deferred } from "./internal/maybe.js";
+import {
+  combineErrors,
+  deferred,
+  isPromise,
+  noop,
+  type Deferred,
+  type MaybePromise,
+} from "./internal/maybe.js";
 import { acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
@@ -16,6 +23,7 @@ import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.j
 export type ScopeKind = "root" | "child" | "fork" | "instance";
 
 let nextScopeId = 1;
+const RESOLVED = Promise.resolve();
 
 // `done` is a promise whose `then` marks the scope's outcome as observed (SEMANTICS 9.4: a child's error
 // is reported once, to whoever awaits or closes it).
@@ -78,7 +86,7 @@ export class Scope implements AsyncDisposable {
   private extraErrors: unknown[] | undefined;
   private closing: Promise<void> | undefined;
   private donePromise: DonePromise | undefined;
-  private readonly owner: TaskOwner;
+  private taskOwner: TaskOwner | undefined;
 
   /** @internal Use `container.createScope()`, `scope.createScope()` or `scope.fork()`. */
   constructor(
@@ -91,12 +99,15 @@ export class Scope implements AsyncDisposable {
     this.kind = kind;
     this.name =
       name ?? (kind === "root" ? container.name : `${kind === "fork" ? "fork" : "scope"}-${this.id}`);
-    this.owner = {
+  }
+
+  private get owner(): TaskOwner {
+    return (this.taskOwner ??= {
       scope: this,
-      logger: container.logger,
+      logger: this.container.logger,
       taskGone: (task) => this.taskGone(task),
       taskFailed: (task, error) => this.taskFailed(task, error),
-    };
+    });
   }
 
   /** `"open"`, then `"closing"` from the moment it refuses new work, then `"closed"`. */
@@ -357,11 +368,14 @@ export class Scope implements AsyncDisposable {
     this.cancelled = true;
     this.cancelReason = reason;
     if (reason !== undefined && !this.primary) this.primary = { error: reason };
-    const abortReason = this.abortReason();
+    const abortReason =
+      reason === undefined && !this.ctl && !this.tasks?.size && !this.pendingWaiters?.size
+        ? undefined
+        : this.abortReason();
     if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(abortReason);
     if (this.tasks) for (const task of this.tasks) task.cancel(abortReason);
     if (this.children) for (const child of this.children) child.cancel();
-    this.giveUpWaiters(abortReason);
+    if (this.pendingWaiters?.size) this.giveUpWaiters(abortReason);
     this.beginClose();
   }
 
@@ -557,9 +571,9 @@ export class Scope implements AsyncDisposable {
     if (this._state !== "open") return;
     this._state = "closing";
     if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(this.abortReason());
-    this.giveUpWaiters(this.abortReason());
+    if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
     this.closing = this.runClose();
-    this.closing.catch(noop);
+    if (this.closing !== RESOLVED) this.closing.catch(noop);
     if (this.pendingOutcome) this.closing.then(this.pendingOutcome.resolve, this.pendingOutcome.reject);
   }
 
@@ -567,10 +581,30 @@ export class Scope implements AsyncDisposable {
     while (!done()) await (this.taskChange ??= deferred<void>()).promise;
   }
 
-  /** SEMANTICS 3.2, in order. */
-  private async runClose(): Promise<void> {
+  /** SEMANTICS 3.2, in order; without tasks or children it stays synchronous until a disposal waits. */
+  private runClose(): Promise<void> {
     // 1. New work is refused (state is "closing").  2. Finalize.
     this.finalized = true;
+    if (!this.tasks?.size && !this.children?.size && this.kind !== "root") {
+      const teardown: unknown[] = [];
+      let dropped: MaybePromise<void>;
+      try {
+        dropped = dropAllRefs(this, teardown);
+      } catch (err) {
+        teardown.push(err);
+      }
+      if (isPromise(dropped!)) return dropped.then(() => this.finishClose(teardown));
+      try {
+        this.finishClose(teardown);
+        return RESOLVED;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.runCloseAsync();
+  }
+
+  private async runCloseAsync(): Promise<void> {
     // 3. Wait for the awaited tasks (a cancelled scope has cancelled them already).
     await this.waitTasks(() => this.awaitedRunning === 0);
     // 4. Cancel the rest and every child scope, in parallel, and wait for them.
@@ -586,7 +620,11 @@ export class Scope implements AsyncDisposable {
     const teardown: unknown[] = [];
     await dropAllRefs(this, teardown);
     if (this.kind === "root") await this.container.afterRootReleased(teardown);
-    // 6. Closed.
+    this.finishClose(teardown);
+  }
+
+  /** 6. Closed: settle with the primary error first, then the teardown errors in the order thrown. */
+  private finishClose(teardown: unknown[]): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this._state = "closed";
@@ -708,7 +746,7 @@ export function abandonCreation(record: InstanceRecord, reason: unknown): void {
   if (record.abandoned) return;
   record.abandoned = true;
   record.abandonReason = reason;
-  record.unmap?.();
+  record.unmap();
   if (record.ctl && !record.ctl.signal.aborted) {
     try {
       record.ctl.abort(reason);

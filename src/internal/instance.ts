@@ -56,8 +56,8 @@ export class InstanceRecord {
   keepAliveTimer: NodeJS.Timeout | undefined;
   /** Set when the instance crashed after it was ready. */
   crashed = false;
-  /** Removes it from the shared or scoped map it is registered in (so the next resolve starts afresh). */
-  unmap: (() => void) | undefined;
+  /** The shared or scoped map it is registered in. */
+  map: Map<Registration, InstanceRecord> | undefined;
   /** The built value while its `@onInit` hooks run, to dispose it if they fail. */
   built: { value: unknown } | undefined;
   /** A background task failed while it was starting: the creation fails with this. */
@@ -84,6 +84,12 @@ export class InstanceRecord {
     readonly longLived: boolean,
   ) {
     reg.starting++;
+  }
+
+  /** Remove it from its shared or scoped map, so that the next resolve starts afresh. */
+  unmap(): void {
+    if (this.map !== undefined && this.map.get(this.reg) === this) this.map.delete(this.reg);
+    this.map = undefined;
   }
 
   get name(): string {

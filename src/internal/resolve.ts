@@ -155,39 +155,28 @@ function acquireReg(
     longLived || lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton,
   );
   if (map !== undefined) {
-    const m = map;
-    m.set(reg, record);
-    record.unmap = () => {
-      if (m.get(reg) === record) m.delete(reg);
-    };
+    map.set(reg, record);
+    record.map = map;
   }
   record.pinned = lifetime === Lifetime.Singleton || lifetime === Lifetime.Scoped;
   container.live.add(record);
-  if (requester) (requester.waitingOn ??= []).push(record);
   let result: MaybePromise<unknown>;
   try {
     result = withDepth(() => create(record));
   } catch (err) {
-    unwait(requester, record);
     creationFailed(record, err, true);
     throw err;
   }
   if (!isPromise(result)) {
-    unwait(requester, record);
     record.markReady(result);
     addRef(record, holder);
     return result;
   }
+  // The requester now waits for it: join() records the waits-for edge used by the cycle check.
   const waiting = join(record, holder, options);
   result.then(
-    (value) => {
-      unwait(requester, record);
-      creationSucceeded(record, value);
-    },
-    (err: unknown) => {
-      unwait(requester, record);
-      creationFailed(record, err);
-    },
+    (value) => creationSucceeded(record, value),
+    (err: unknown) => creationFailed(record, err),
   );
   return waiting;
 }
@@ -279,7 +268,7 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
   if (!delivered) {
     // Every requester went away while it started: dispose it at once (SEMANTICS 2.4).
     record.abandoned = true;
-    record.unmap?.();
+    record.unmap();
     const errors: unknown[] = [];
     const done = releaseRecord(record, errors);
     const report = (): void => {
@@ -291,7 +280,7 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
 }
 
 function creationFailed(record: InstanceRecord, err: unknown, thrown = false): void {
-  record.unmap?.();
+  record.unmap();
   const container = record.reg.container;
   container.live.delete(record);
   record.markOver("failed");
@@ -462,15 +451,19 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
   });
 }
 
+/** What `currentScope()` sees while an instance is built: its own scope, made only if someone asks. */
+class RecordAmbient implements Ambient {
+  constructor(private readonly record: InstanceRecord) {}
+  get scope(): Scope {
+    return ownScopeOf(this.record);
+  }
+  get signal(): AbortSignal {
+    return this.record.creationSignal;
+  }
+}
+
 function lazyAmbient(record: InstanceRecord): Ambient {
-  return {
-    get scope() {
-      return ownScopeOf(record);
-    },
-    get signal() {
-      return record.creationSignal;
-    },
-  };
+  return new RecordAmbient(record);
 }
 
 /** The instance's own task scope, made on first use (SEMANTICS 3.5, 5.10, 5.11). */
@@ -683,17 +676,19 @@ function checkNewCycle(reg: Registration, scope: Scope, requester: InstanceRecor
   }
 }
 
-/** Joining a starting instance: a cycle if it (transitively) waits for the requester. */
+/**
+ * Joining a starting instance: a cycle if it (transitively) waits for the requester. An instance waits
+ * for what it joined (the waits-for edges) and for what it is creating (every ancestor of the requester
+ * waits for the requester, even while that creation is still synchronous).
+ */
 function checkJoinCycle(target: InstanceRecord, requester: InstanceRecord | undefined): void {
   if (!requester) return;
-  if (target === requester) throw new CycleError([target.name, target.name]);
-  for (let r = requester.parent; r; r = r.parent) {
-    if (r === target) {
-      const chain: InstanceRecord[] = [];
-      for (let x: InstanceRecord | undefined = requester; x && x !== target; x = x.parent) chain.unshift(x);
-      throw cycleFrom([target, ...chain]);
-    }
-  }
+  const chain = chainOf(requester);
+  const ancestors = new Map<InstanceRecord, number>(chain.map((r, i) => [r, i]));
+  // via: target … found (waits-for edges); then found creates … requester (the ancestor chain).
+  const closing = (found: InstanceRecord, via: InstanceRecord[]): CycleError =>
+    cycleFrom([...via.slice(0, -1), ...chain.slice(ancestors.get(found))]);
+  if (ancestors.has(target)) throw closing(target, [target]);
   // Depth-first over the waits-for edges, iteratively (deep graphs must not overflow the stack).
   const prev = new Map<InstanceRecord, InstanceRecord | null>([[target, null]]);
   const stack = [target];
@@ -702,10 +697,10 @@ function checkJoinCycle(target: InstanceRecord, requester: InstanceRecord | unde
     for (const next of r.waitingOn ?? []) {
       if (prev.has(next)) continue;
       prev.set(next, r);
-      if (next === requester) {
-        const nodes: InstanceRecord[] = [];
-        for (let x: InstanceRecord | null | undefined = next; x; x = prev.get(x)) nodes.unshift(x);
-        throw cycleFrom(nodes);
+      if (ancestors.has(next)) {
+        const via: InstanceRecord[] = [];
+        for (let x: InstanceRecord | null | undefined = next; x; x = prev.get(x)) via.unshift(x);
+        throw closing(next, via);
       }
       stack.push(next);
     }

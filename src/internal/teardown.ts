@@ -81,7 +81,7 @@ function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): M
         r = releaseDeps(record, errors);
         break;
       case 5:
-        record.unmap?.();
+        record.unmap();
         record.reg.container.live.delete(record);
         record.markOver("disposed");
         return;
@@ -226,7 +226,7 @@ function releaseDepsFrom(
  * Closing a scope, step 5 (SEMANTICS 3.2): drop every reference it holds and unpin what belongs to it, all
  * launched in acquisition order and run in parallel; the refcounts order dependents before dependencies.
  */
-export async function dropAllRefs(scope: Scope, errors: unknown[]): Promise<void> {
+export function dropAllRefs(scope: Scope, errors: unknown[]): MaybePromise<void> {
   const refs = scope.refs;
   scope.refs = undefined;
   const pinned = scope.kind === "root" ? scope.container.rootPinned() : [];
@@ -235,22 +235,24 @@ export async function dropAllRefs(scope: Scope, errors: unknown[]): Promise<void
     scope.scoped = undefined;
   }
   for (const r of pinned) r.pinned = false;
-  const pending: Promise<void>[] = [];
+  let pending: Promise<void>[] | undefined;
   if (refs) {
     for (const record of refs) {
       const n = record.countOf(scope);
       if (n === 0) continue;
       const r = dropRef(record, scope, n, errors);
-      if (isPromise(r)) pending.push(r);
+      if (isPromise(r)) (pending ??= []).push(r);
     }
   }
   for (const record of pinned) {
     if (record.refCount === 0 && record.state === "ready") {
       const r = releaseRecord(record, errors);
-      if (isPromise(r)) pending.push(r);
+      if (isPromise(r)) (pending ??= []).push(r);
     }
   }
-  if (pending.length) await Promise.all(pending);
+  if (!pending) return;
+  if (pending.length === 1) return pending[0];
+  if (pending.length) return Promise.all(pending).then(noop);
 }
 
 /** `scope.release(token)`: drop the scope's most recent reference for the token (SEMANTICS 1.1, 9.6). */

@@ -16,7 +16,7 @@ import {
   ScopeClosedError,
   SuppressedError,
 } from "asyncscope";
-import { defineService, settle } from "../support/helpers.js";
+import { defineService, delay, settle } from "../support/helpers.js";
 
 const codes: [string, string][] = [
   ["ResolutionError", "ERR_UNREGISTERED"],
@@ -108,6 +108,33 @@ describe("errors", () => {
     const err = (r as { error: unknown }).error as CycleError;
     expect(err.path).to.deep.equal(["y", "y"]);
     expect(err.message).to.contain("resolution path: X -> y -> y");
+    await c.close();
+  });
+
+  it("CycleError when a join closes a cycle through an instance still being built synchronously", async () => {
+    const c = new Container();
+    @injectable()
+    class Y {
+      constructor(@inject("P2") readonly p2: unknown) {}
+    }
+    c.register("S", {
+      useFactory: async (ctx) => {
+        await delay(20);
+        return ctx.resolve(Y);
+      },
+    });
+    c.register("P2", { useFactory: () => ({}) }, { dependsOn: ["S"] });
+    const q1 = c.createScope();
+    const q2 = c.createScope();
+    const s = settle(q1.resolve("S"));
+    await delay(5);
+    const p2 = settle(q2.resolve("P2"));
+    const [rs, rp] = await Promise.all([s, p2]);
+    const err = (rs as { error: unknown }).error as CycleError;
+    expect(err).to.be.instanceOf(CycleError);
+    expect(err.path).to.deep.equal(["S", "Y", "P2", "S"]);
+    expect((rp as { error: unknown }).error).to.equal(err);
+    expect(c.inspect().instances).to.deep.equal([]);
     await c.close();
   });
 
