@@ -43,11 +43,11 @@ export function combineErrors(errors: readonly unknown[], what: string): unknown
 let depth = 0;
 const MAX_SYNC_DEPTH = 200;
 
-export function withDepth<R>(fn: () => MaybePromise<R>): MaybePromise<R> {
-  if (depth >= MAX_SYNC_DEPTH) return Promise.resolve().then(fn);
+export function withDepth<A, B, R>(fn: (a: A, b: B) => MaybePromise<R>, a: A, b: B): MaybePromise<R> {
+  if (depth >= MAX_SYNC_DEPTH) return Promise.resolve().then(() => fn(a, b));
   depth++;
   try {
-    return fn();
+    return fn(a, b);
   } finally {
     depth--;
   }

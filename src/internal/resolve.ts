@@ -162,7 +162,7 @@ function acquireReg(
   container.live.add(record);
   let result: MaybePromise<unknown>;
   try {
-    result = withDepth(() => create(record));
+    result = withDepth(create, record, undefined);
   } catch (err) {
     creationFailed(record, err, true);
     throw err;
@@ -534,16 +534,18 @@ function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext
 
 /** The value exists: remember it (to dispose it if what follows fails), run `@onInit` hooks. */
 function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknown> {
-  record.built = { value };
-  if (record.pendingFailure !== undefined) throw record.pendingFailure.error;
+  if (record.pendingFailure !== undefined) {
+    record.built = { value };
+    throw record.pendingFailure.error;
+  }
   const hooks = hooksOf(value);
   const start = record.reg.container.serviceStarter;
-  const rest = (): MaybePromise<unknown> => {
-    if (start && start.isService(value)) {
-      return start.start(value).then(() => finishBuild(record, value));
-    }
-    return finishBuild(record, value);
-  };
+  const isService = start !== undefined && start.isService(value);
+  if (!isService && (!hooks || hooks.init.length === 0)) return value;
+  // Something can still fail: remember the value, to dispose it if it does.
+  record.built = { value };
+  const rest = (): MaybePromise<unknown> =>
+    isService ? start!.start(value).then(() => finishBuild(record, value)) : finishBuild(record, value);
   if (!hooks || hooks.init.length === 0) return rest();
   return runHooks(record, value, hooks.init).then(rest);
 }

@@ -58,7 +58,11 @@ export function releaseRecord(record: InstanceRecord, errors: unknown[]): MaybeP
     record.keepAliveTimer = undefined;
   }
   record.state = "releasing";
-  return withDepth(() => releaseFrom(record, errors, 1));
+  return withDepth(releaseFirst, record, errors);
+}
+
+function releaseFirst(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  return releaseFrom(record, errors, 1);
 }
 
 function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): MaybePromise<void> {
