@@ -24,7 +24,7 @@ import {
 } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
-import { disposeBuilt, releaseDeps, releaseRecord } from "./teardown.js";
+import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
 
 interface AcquireOptions {
   timeoutMs?: number;
@@ -252,8 +252,8 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
   });
 }
 
-function creationSucceeded(record: InstanceRecord, value: unknown): void {
-  record.markReady(value);
+/** Settle every waiter still waiting; returns whether anyone received the outcome. */
+function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boolean {
   const waiters = record.waiters ?? [];
   record.waiters = undefined;
   let delivered = false;
@@ -261,21 +261,23 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
     if (w.settled) continue;
     w.settled = true;
     w.cleanup();
-    addRef(record, w.holder);
     delivered = true;
-    w.resolve(value);
+    settle(w);
   }
+  return delivered;
+}
+
+function creationSucceeded(record: InstanceRecord, value: unknown): void {
+  record.markReady(value);
+  const delivered = settleWaiters(record, (w) => {
+    addRef(record, w.holder);
+    w.resolve(value);
+  });
   if (!delivered) {
     // Every requester went away while it started: dispose it at once (SEMANTICS 2.4).
     record.abandoned = true;
     record.unmap();
-    const errors: unknown[] = [];
-    const done = releaseRecord(record, errors);
-    const report = (): void => {
-      for (const e of errors) record.reg.container.reportOrphan(e, record.name);
-    };
-    if (isPromise(done)) done.then(report, noop);
-    else report();
+    void releaseOrphan(record);
   }
 }
 
@@ -284,16 +286,7 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
   const container = record.reg.container;
   container.live.delete(record);
   record.markOver("failed");
-  const waiters = record.waiters ?? [];
-  record.waiters = undefined;
-  let delivered = thrown;
-  for (const w of waiters) {
-    if (w.settled) continue;
-    w.settled = true;
-    w.cleanup();
-    delivered = true;
-    w.reject(err);
-  }
+  const delivered = settleWaiters(record, (w) => w.reject(err)) || thrown;
   if (!delivered) {
     // Nobody waits any more (the creation was abandoned): its teardown errors go to the container, and a
     // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
@@ -640,11 +633,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
     }
   }
   if (scopes.size === 0 && record.refCount === 0) {
-    const errors: unknown[] = [];
-    const done = releaseRecord(record, errors);
-    const report = () => errors.forEach((e) => record.reg.container.reportOrphan(e, record.name));
-    if (isPromise(done)) done.then(report, noop);
-    else report();
+    void releaseOrphan(record);
     return;
   }
   for (const scope of scopes) {
