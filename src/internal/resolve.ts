@@ -18,7 +18,6 @@ import {
   deferred,
   isPromise,
   isThenable,
-  noop,
   withDepth,
   type MaybePromise,
 } from "./maybe.js";
