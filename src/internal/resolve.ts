@@ -13,14 +13,7 @@ import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
 import { InstanceRecord, type Holder, type Waiter } from "./instance.js";
-import {
-  combineErrors,
-  deferred,
-  isPromise,
-  isThenable,
-  withDepth,
-  type MaybePromise,
-} from "./maybe.js";
+import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
