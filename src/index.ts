@@ -42,6 +42,10 @@ export type { RunMainOptions } from "./run-main.js";
 export { toMermaid, toDot } from "./inspect.js";
 export type { GraphSnapshot } from "./inspect.js";
 
+// Deferred calls and state machines
+export { DeferredCallHandler } from "./calls/deferred-call-handler.js";
+export type { Deferred, OneWay } from "./calls/deferred-call-handler.js";
+
 // Errors
 export {
   AsyncScopeError,
