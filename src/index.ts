@@ -45,6 +45,10 @@ export type { GraphSnapshot } from "./inspect.js";
 // Deferred calls and state machines
 export { DeferredCallHandler } from "./calls/deferred-call-handler.js";
 export type { Deferred, OneWay } from "./calls/deferred-call-handler.js";
+export { state } from "./state/state.js";
+export type { StateInfo } from "./state/state.js";
+export { asStateMachine } from "./state/state-machine.js";
+export type { StateMachine } from "./state/state-machine.js";
 
 // Errors
 export {

@@ -1,0 +1,107 @@
+import { ConfigurationError } from "../errors.js";
+import { enterState, type StateDefinition } from "./state-machine.js";
+
+/**
+ * A state as `onStart` sees it: its name and the states it may hand over to.
+ *
+ * @example
+ * ```ts
+ * @state({ onStart: (info) => console.log(`entering ${info.name}, next: ${info.transitionsTo}`) })
+ * ```
+ */
+export interface StateInfo {
+  readonly name: string;
+  /** Empty for a terminal state, which may not even transition to itself. */
+  readonly transitionsTo: readonly string[];
+}
+
+/** Options of {@link state}. */
+export interface StateOptions {
+  /** The states this one may call (one name or several). None: a terminal state. */
+  transitionsTo?: string | string[];
+  /** Runs before each entry into this state, the first included, with the state, the object and the arguments. */
+  onStart?(state: StateInfo, target: object, ...args: unknown[]): void;
+}
+
+/** The decorator {@link state} returns: a TC39 standard method decorator and a legacy one. */
+export interface StateDecorator {
+  <This, Args extends any[], Return>(
+    method: (this: This, ...args: Args) => Return,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
+  ): (this: This, ...args: Args) => Return;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+}
+
+/**
+ * Make a method a state of a state machine (gevent_async's `@state`). Called from outside a running state,
+ * it starts a new machine and returns its {@link StateMachine} handle at once; the state runs on a later
+ * tick. Called from inside a running state of the same object (after an `await` too), it is a tail call:
+ * validated against `transitionsTo`, it ends the current state right there and the machine moves on to
+ * the called state. Sync and async methods both work. Works as a legacy and as a TC39 standard decorator.
+ *
+ * A tail call ends the state by throwing an internal exception: code after it never runs, unless a
+ * `try/catch` around it catches that exception; the transition happens all the same and a warning is
+ * logged. `finally` blocks run as for any exception.
+ *
+ * @example
+ * ```ts
+ * class Door {
+ *   @state({ transitionsTo: "closed" })
+ *   async open(): Promise<void> {
+ *     await sleep(10);
+ *     this.closed(); // tail call: open() ends here
+ *   }
+ *   @state() // terminal
+ *   closed(): void {}
+ * }
+ * const machine = asStateMachine(new Door().open());
+ * await machine.join(); // machine.transitions: [[null, "open"], ["open", "closed"]]
+ * ```
+ */
+export function state(options?: StateOptions): StateDecorator {
+  if (arguments.length > 1) {
+    throw new ConfigurationError(
+      "@state must be called: write @state() or @state({ transitionsTo: [...] }).",
+    );
+  }
+  const transitionsTo = checkTransitions(options?.transitionsTo);
+  const onStart = options?.onStart;
+  if (onStart !== undefined && typeof onStart !== "function") {
+    throw new ConfigurationError(`@state({ onStart }) must be a function, got ${typeof onStart}.`);
+  }
+  const toState = (body: unknown, name: unknown, what: string) => {
+    if (typeof body !== "function")
+      throw new ConfigurationError(`@state() can only decorate a method, not ${what}.`);
+    if (typeof name !== "string") throw new ConfigurationError(`@state() needs a method with a string name.`);
+    const definition: StateDefinition = {
+      info: Object.freeze({ name, transitionsTo }),
+      body: body as StateDefinition["body"],
+      onStart,
+    };
+    const method = function (this: object, ...args: unknown[]) {
+      return enterState(this, definition, args);
+    };
+    return Object.defineProperty(method, "name", { value: name });
+  };
+  return ((target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor) => {
+    if (typeof keyOrContext === "object" && keyOrContext !== null && "kind" in keyOrContext) {
+      const { kind, name } = keyOrContext as DecoratorContext;
+      return toState(kind === "method" ? target : undefined, name, `a ${kind}`);
+    }
+    if (typeof keyOrContext !== "string" && typeof keyOrContext !== "symbol") {
+      return toState(undefined, undefined, "a class");
+    }
+    if (descriptor?.get || descriptor?.set) return toState(undefined, keyOrContext, "an accessor");
+    const method = toState(descriptor?.value, keyOrContext, "a field");
+    return { ...descriptor, value: method };
+  }) as StateDecorator;
+}
+
+function checkTransitions(transitionsTo: unknown): readonly string[] {
+  const names =
+    transitionsTo === undefined ? [] : typeof transitionsTo === "string" ? [transitionsTo] : transitionsTo;
+  if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
+    throw new ConfigurationError(`@state({ transitionsTo }) must be a state name or an array of them.`);
+  }
+  return Object.freeze([...names]);
+}
