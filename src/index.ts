@@ -44,7 +44,7 @@ export type { GraphSnapshot } from "./inspect.js";
 
 // Deferred calls and state machines
 export { DeferredCallHandler } from "./calls/deferred-call-handler.js";
-export type { Deferred, OneWay } from "./calls/deferred-call-handler.js";
+export type { Deferred, OneWay } from "./calls/deferred.js";
 export { state } from "./state/state.js";
 export type { StateInfo } from "./state/state.js";
 export { asStateMachine } from "./state/state-machine.js";

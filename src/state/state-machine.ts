@@ -1,7 +1,13 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { CancelledError, ConfigurationError, StateValidationError, describe } from "../errors.js";
 import { consoleLogger, logSafely } from "../logger.js";
-import type { StateInfo } from "./state.js";
+import {
+  activeState,
+  TailCall,
+  warnCodeAfterTailCall,
+  type ActiveState,
+  type Entry,
+  type StateDefinition,
+} from "./active-state.js";
 
 /**
  * The handle of a running state machine, returned by a `@state` method called from outside a running
@@ -39,50 +45,9 @@ export interface StateMachine {
   cancel(reason?: unknown): void;
 }
 
-/** @internal A decorated state, as the runner needs it. */
-export interface StateDefinition {
-  readonly info: StateInfo;
-  readonly body: (...args: unknown[]) => unknown;
-  readonly onStart: ((state: StateInfo, target: object, ...args: unknown[]) => void) | undefined;
-}
-
-interface Entry {
-  readonly state: StateDefinition;
-  readonly args: unknown[];
-}
-
-/** One run of one state body, and the tail call that ended it, once made. */
-interface ActiveState {
-  readonly machine: Machine;
-  readonly target: object;
-  readonly state: StateDefinition;
-  ended: boolean;
-  /** `next` is the state to enter; without it, the machine fails with `thrown`. */
-  exit?: { readonly to: string; readonly thrown: unknown; readonly next?: Entry };
-}
-
-/** Ends the current state at a valid tail call; the runner catches it. */
-class TailCall extends Error {
-  constructor(from: string, to: string) {
-    super(
-      `State ${from} ended at its tail call to ${to}. This exception is how a state ends: rethrow it if ` +
-        `you catch it.`,
-    );
-  }
-}
-Object.defineProperty(TailCall.prototype, "name", { value: "TailCall" });
-
-// The state whose code runs: a state method called here, on the same object, is a tail call (rule 9.8:
-// even after an await).
-const activeState = new AsyncLocalStorage<ActiveState>();
-
 /** @internal Every call of a `@state` method: a tail call inside a running state of the same object, else a new machine. */
 export function enterState(target: object, state: StateDefinition, args: unknown[]): StateMachine {
-  const active = activeState.getStore();
-  if (active !== undefined && !active.ended && active.target === target) {
-    return active.machine.tailCall(active, { state, args });
-  }
-  return new Machine(target, { state, args });
+  return Machine.enter(target, { state, args });
 }
 
 /**
@@ -111,7 +76,16 @@ class Machine implements StateMachine {
   #error: unknown = undefined;
   #cancelled: { reason: unknown } | undefined;
 
-  constructor(target: object, first: Entry) {
+  /** A state method was called: a tail call inside a running state of the same object, else a new machine. */
+  static enter(target: object, entry: Entry): StateMachine {
+    const active = activeState.getStore();
+    if (active !== undefined && !active.ended && active.target === target) {
+      return (active.machine as Machine).#tailCall(active, entry);
+    }
+    return new Machine(target, entry);
+  }
+
+  private constructor(target: object, first: Entry) {
     this.#enter(null, first.state.info.name);
     this.#done = this.#run(target, first);
     this.#done.catch(() => {}); // the error stays on the handle; join() hands it out
@@ -144,8 +118,8 @@ class Machine implements StateMachine {
     };
   }
 
-  /** @internal A state method called inside a running state: it ends that state, here and now. */
-  tailCall(active: ActiveState, entry: Entry): never {
+  /** A state method called inside a running state: it ends that state, here and now. */
+  #tailCall(active: ActiveState, entry: Entry): never {
     // 1. A state that already made its tail call (and caught its exception) ends again; the first decides.
     if (active.exit) throw active.exit.thrown;
     const from = active.state.info.name;
@@ -201,8 +175,7 @@ class Machine implements StateMachine {
     // 4. A tail call decides, however the body ended: catching its exception cannot cancel it.
     const exit = active.exit;
     if (exit !== undefined) {
-      if (failure === undefined || failure.error !== exit.thrown)
-        warnCodeAfterTailCall(state, exit.to, failure);
+      if (failure === undefined || failure.error !== exit.thrown) warnCodeAfterTailCall(active, failure);
       if (exit.next === undefined) throw exit.thrown;
       return exit.next;
     }
@@ -216,19 +189,4 @@ class Machine implements StateMachine {
     if (failure) throw failure.error;
     return undefined;
   }
-}
-
-function warnCodeAfterTailCall(
-  state: StateDefinition,
-  to: string,
-  failure: { error: unknown } | undefined,
-): void {
-  const outcome = failure ? "then threw (ignored)" : "then returned";
-  logSafely(
-    consoleLogger,
-    "warn",
-    `State ${state.info.name} kept running after its call to ${to}() had ended it, and ${outcome}: ` +
-      `was the exception of that call caught? The call decides how the state ends`,
-    failure?.error,
-  );
 }

@@ -1,5 +1,6 @@
 import { ConfigurationError } from "../errors.js";
-import { enterState, type StateDefinition } from "./state-machine.js";
+import type { StateDefinition } from "./active-state.js";
+import { enterState } from "./state-machine.js";
 
 /**
  * A state as `onStart` sees it: its name and the states it may hand over to.
