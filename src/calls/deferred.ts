@@ -2,11 +2,12 @@ import type { DeferredCallHandler } from "./deferred-call-handler.js";
 
 // A plain `K in keyof`-style key set (no `as` filter, no conditional keys), so that TypeScript can still
 // resolve `this.sync.m` inside a subclass, where `this` is generic. Non-method properties map to `never`.
-type DeferrableName<T> = Exclude<keyof T, keyof DeferredCallHandler | symbol | number>;
+// `then` is left out as the proxies leave it out: they must never look like promises.
+type DeferrableName<T> = Exclude<keyof T, keyof DeferredCallHandler | "then" | symbol | number>;
 
 /**
  * Every method of `T`, queued: same parameters, returning a promise of the method's awaited result. The
- * type of `handler.sync`. The handler's own members and symbol keys are left out; other properties that
+ * type of `handler.sync`. The handler's own members, `then` and symbol keys are left out; other properties that
  * are not methods have type `never`, so they cannot be called. Inside the subclass, where `this` is
  * generic, TypeScript types `this.sync.m` loosely; write `(this as MyHandler).sync.m` for full checking.
  *
