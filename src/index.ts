@@ -46,7 +46,7 @@ export type { GraphSnapshot } from "./inspect.js";
 export { DeferredCallHandler } from "./calls/deferred-call-handler.js";
 export type { Deferred, OneWay } from "./calls/deferred.js";
 export { state } from "./state/state.js";
-export type { StateInfo } from "./state/state.js";
+export type { StateDecorator, StateInfo, StateOptions } from "./state/state.js";
 export { asStateMachine } from "./state/state-machine.js";
 export type { StateMachine } from "./state/state-machine.js";
 

@@ -48,8 +48,8 @@ export class DeferredCallHandler {
   /** @param options.logger Receives the errors of one-way calls and dropped calls (default: console). */
   constructor(options: { logger?: Logger } = {}) {
     this.#logger = options.logger ?? consoleLogger;
-    const sync = (options?: { timeoutMs?: number }) => {
-      const timeoutMs = checkTimeout(options?.timeoutMs);
+    const sync = (callOptions?: { timeoutMs?: number }) => {
+      const timeoutMs = checkTimeout(callOptions?.timeoutMs);
       return createCallProxy<Deferred<this>>({}, (method, args) => this.#callSync(method, args, timeoutMs));
     };
     this.sync = createCallProxy(sync, (method, args) => this.#callSync(method, args, undefined));

@@ -1,10 +1,5 @@
 import type { DeferredCallHandler } from "./deferred-call-handler.js";
 
-// A plain `K in keyof`-style key set (no `as` filter, no conditional keys), so that TypeScript can still
-// resolve `this.sync.m` inside a subclass, where `this` is generic. Non-method properties map to `never`.
-// `then` is left out as the proxies leave it out: they must never look like promises.
-type DeferrableName<T> = Exclude<keyof T, keyof DeferredCallHandler | "then" | symbol | number>;
-
 /**
  * Every method of `T`, queued: same parameters, returning a promise of the method's awaited result. The
  * type of `handler.sync`. The handler's own members, `then` and symbol keys are left out; other properties that
@@ -19,7 +14,12 @@ type DeferrableName<T> = Exclude<keyof T, keyof DeferredCallHandler | "then" | s
  * ```
  */
 export type Deferred<T> = {
-  readonly [K in DeferrableName<T>]: T[K] extends (...args: infer A) => infer R
+  // A plain key set (no `as` filter, no conditional keys), so that TypeScript still resolves `this.sync.m`
+  // inside a subclass, where `this` is generic. `then` is left out as the proxies leave it out: they must
+  // never look like promises.
+  readonly [K in Exclude<keyof T, keyof DeferredCallHandler | "then" | symbol | number>]: T[K] extends (
+    ...args: infer A
+  ) => infer R
     ? (...args: A) => Promise<Awaited<R>>
     : never;
 };
@@ -35,7 +35,9 @@ export type Deferred<T> = {
  * ```
  */
 export type OneWay<T> = {
-  readonly [K in DeferrableName<T>]: T[K] extends (...args: infer A) => unknown
+  readonly [K in Exclude<keyof T, keyof DeferredCallHandler | "then" | symbol | number>]: T[K] extends (
+    ...args: infer A
+  ) => unknown
     ? (...args: A) => void
     : never;
 };

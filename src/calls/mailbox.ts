@@ -7,11 +7,6 @@ export class Mailbox<T> {
   readonly #items: T[] = [];
   #wake: (() => void) | undefined;
 
-  /** How many items wait in the queue. */
-  get size(): number {
-    return this.#items.length;
-  }
-
   /** Append an item and wake the consumer if it waits. */
   push(item: T): void {
     this.#items.push(item);

@@ -16,15 +16,31 @@ export interface StateInfo {
   readonly transitionsTo: readonly string[];
 }
 
-/** Options of {@link state}. */
+/**
+ * Options of {@link state}.
+ *
+ * @example
+ * ```ts
+ * const options: StateOptions = { transitionsTo: ["dead", "withering"], onStart: (info) => log(info.name) };
+ * ```
+ */
 export interface StateOptions {
   /** The states this one may call (one name or several). None: a terminal state. */
   transitionsTo?: string | string[];
   /** Runs before each entry into this state, the first included, with the state, the object and the arguments. */
+  // A method signature, so that a callback may name the object's class and the state's parameters.
   onStart?(state: StateInfo, target: object, ...args: unknown[]): void;
 }
 
-/** The decorator {@link state} returns: a TC39 standard method decorator and a legacy one. */
+/**
+ * The decorator {@link state} returns: a TC39 standard method decorator and a legacy one. It keeps the
+ * method's type; {@link asStateMachine} narrows an outside call's result to the machine handle.
+ *
+ * @example
+ * ```ts
+ * const terminal: StateDecorator = state();
+ * ```
+ */
 export interface StateDecorator {
   <This, Args extends any[], Return>(
     method: (this: This, ...args: Args) => Return,
