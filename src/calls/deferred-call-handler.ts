@@ -36,7 +36,8 @@ export class DeferredCallHandler {
   /**
    * `h.sync.m(...args)` queues a call to `m` and settles with its result or error (the same object) once
    * `process()` has run it. `h.sync({ timeoutMs }).m(...)` gives up waiting after `timeoutMs` with a
-   * `TimeoutError`, for that call only; the call still runs later and its outcome is discarded.
+   * `TimeoutError`, for that call only; the call still runs later and its outcome is discarded. Never
+   * await `this.sync.m()` inside a processed method: the queue waits for that method to end first.
    */
   readonly sync: Deferred<this> & ((options?: { timeoutMs?: number }) => Deferred<this>);
   /** `h.oneway.m(...args)` queues a call to `m` and returns `undefined`; its errors go to the logger. */

@@ -86,32 +86,32 @@ export function state(options?: StateOptions): StateDecorator {
   if (onStart !== undefined && typeof onStart !== "function") {
     throw new ConfigurationError(`@state({ onStart }) must be a function, got ${typeof onStart}.`);
   }
-  const toState = (body: unknown, name: unknown, what: string) => {
-    if (typeof body !== "function")
-      throw new ConfigurationError(`@state() can only decorate a method, not ${what}.`);
-    if (typeof name !== "string") throw new ConfigurationError(`@state() needs a method with a string name.`);
-    const definition: StateDefinition = {
-      info: Object.freeze({ name, transitionsTo }),
-      body: body as StateDefinition["body"],
-      onStart,
-    };
+  const toState = (body: StateDefinition["body"], name: string | symbol) => {
+    if (typeof name !== "string") throw new ConfigurationError("@state() needs a method with a string name.");
+    const definition: StateDefinition = { info: Object.freeze({ name, transitionsTo }), body, onStart };
     const method = function (this: object, ...args: unknown[]) {
       return enterState(this, definition, args);
     };
     return Object.defineProperty(method, "name", { value: name });
   };
   return ((target: unknown, keyOrContext: unknown, descriptor?: PropertyDescriptor) => {
+    // TC39: (method, context). Legacy: (prototype or class, key, descriptor).
     if (typeof keyOrContext === "object" && keyOrContext !== null && "kind" in keyOrContext) {
       const { kind, name } = keyOrContext as DecoratorContext;
-      return toState(kind === "method" ? target : undefined, name, `a ${kind}`);
+      if (kind !== "method" || typeof target !== "function") throw notAMethod(kind);
+      return toState(target as StateDefinition["body"], name!);
     }
-    if (typeof keyOrContext !== "string" && typeof keyOrContext !== "symbol") {
-      return toState(undefined, undefined, "a class");
+    if (typeof keyOrContext !== "string" && typeof keyOrContext !== "symbol") throw notAMethod("class");
+    if (typeof descriptor?.value !== "function") {
+      throw notAMethod(descriptor?.get || descriptor?.set ? "accessor" : "field");
     }
-    if (descriptor?.get || descriptor?.set) return toState(undefined, keyOrContext, "an accessor");
-    const method = toState(descriptor?.value, keyOrContext, "a field");
-    return { ...descriptor, value: method };
+    return { ...descriptor, value: toState(descriptor.value, keyOrContext) };
   }) as StateDecorator;
+}
+
+function notAMethod(kind: string): ConfigurationError {
+  const article = /^[aeiou]/.test(kind) ? "an" : "a";
+  return new ConfigurationError(`@state() can only decorate a method, not ${article} ${kind}.`);
 }
 
 function checkTransitions(transitionsTo: unknown): readonly string[] {

@@ -93,6 +93,14 @@ describe("@state as a TC39 standard decorator", () => {
       return Getter;
     }).to.throw(ConfigurationError, "@state() can only decorate a method, not a getter.");
     expect(() => {
+      class AutoAccessor {
+        // @ts-expect-error not a method
+        @state()
+        accessor value = 1;
+      }
+      return AutoAccessor;
+    }).to.throw(ConfigurationError, "@state() can only decorate a method, not an accessor.");
+    expect(() => {
       // @ts-expect-error not a method
       @state()
       class Decorated {}
