@@ -43,7 +43,7 @@ function lines(logger: ReturnType<typeof recordingLogger>): [string, string][] {
   return logger.entries.map(({ level, msg }) => [level, msg]);
 }
 
-/** Settles with every microtask that is already queued, without letting any timer run. */
+/** Let chains of queued microtasks run (twenty rounds) without letting any timer or I/O callback run. */
 async function drainMicrotasks(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
