@@ -486,6 +486,32 @@ describe("state machines (@state)", () => {
     ]);
   });
 
+  it("a caught tail call followed by another error: the transition wins and the error is logged", async () => {
+    const log: string[] = [];
+    class Rethrower {
+      @state({ transitionsTo: "next" })
+      wrap(): void {
+        try {
+          this.next();
+        } catch (err) {
+          throw new Error(`wrapped: ${(err as Error).name}`);
+        }
+      }
+      @state()
+      next(): void {
+        log.push("next");
+      }
+    }
+    const m = start(new Rethrower().wrap());
+    await m.join();
+    expect(log).to.deep.equal(["next"]);
+    expect(warn.args).to.have.length(1);
+    expect(warn.args[0]![0]).to.equal(
+      "State wrap kept running after its call to next() had ended it, and then threw (ignored): " +
+        "was the exception of that call caught? The call decides how the state ends: Error: wrapped: TailCall",
+    );
+  });
+
   it("a caught invalid transition still fails the machine; try/finally around a tail call is fine", async () => {
     const log: string[] = [];
     class Tidy {
@@ -539,6 +565,17 @@ describe("state machines (@state)", () => {
       }).to.throw(ConfigurationError, "@state() can only decorate a method, not an accessor.");
       const decorate = state() as unknown as (target: unknown) => unknown;
       expect(() => decorate(class {})).to.throw(ConfigurationError, "not a class");
+    });
+
+    it("rejects a method named by a symbol", () => {
+      const key = Symbol("run");
+      expect(() => {
+        class Symbolic {
+          @state()
+          [key](): void {}
+        }
+        return Symbolic;
+      }).to.throw(ConfigurationError, "@state() needs a method with a string name.");
     });
 
     it("must be called: a bare @state is a ConfigurationError", () => {
