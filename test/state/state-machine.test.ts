@@ -494,7 +494,7 @@ describe("state machines (@state)", () => {
         try {
           this.next();
         } catch (err) {
-          throw new Error(`wrapped: ${(err as Error).name}`);
+          throw new Error(`wrapped: ${(err as Error).name}`, { cause: err });
         }
       }
       @state()
