@@ -1,0 +1,155 @@
+// Shared helpers of the facet-style service tests: an event log with times, a configurable probe
+// service, cancellable sleeps and a logger that records.
+import { Service, type Logger } from "asyncscope";
+import { expect } from "chai";
+import sinon from "sinon";
+
+/** Events in order, each with the milliseconds since the log was made (virtual time under fake timers). */
+export class EventLog {
+  readonly entries: { event: string; at: number }[] = [];
+  readonly t0 = Date.now();
+  add(event: string): void {
+    this.entries.push({ event, at: this.now() });
+  }
+  now(): number {
+    return Date.now() - this.t0;
+  }
+  get events(): string[] {
+    return this.entries.map((entry) => entry.event);
+  }
+  /** `"event at"` strings, for one deep-equal on order and time. */
+  get timed(): string[] {
+    return this.entries.map((entry) => `${entry.event} ${entry.at}`);
+  }
+}
+
+/** Resolve after `ms`; reject with the signal's reason when it aborts first. Leaves nothing behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Never resolves; rejects with the signal's reason when it aborts. */
+export function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+export interface ProbeOptions {
+  deps?: (Service | Service[])[];
+  /** Without a duration a hook logs `X:start`; with one, `X:start:begin` … `X:start:end`. */
+  startMs?: number;
+  stopMs?: number;
+  startError?: unknown;
+  stopError?: unknown;
+  /** Keep sleeping when the hook's signal aborts (default: honour it, log `X:start:aborted`). */
+  ignoreSignals?: boolean;
+  gracefulMs?: number;
+  cancelMs?: number;
+  /** Runs at the end of start(), e.g. to add background tasks. */
+  onStart?: (self: Probe, signal: AbortSignal) => unknown;
+}
+
+/** A service that logs its hooks, counts them and records what `running` said inside them. */
+export class Probe extends Service {
+  starts = 0;
+  stops = 0;
+  runningInStart: boolean | undefined;
+  runningInStop: boolean | undefined;
+  startSignal: AbortSignal | undefined;
+  stopSignal: AbortSignal | undefined;
+
+  constructor(
+    readonly label: string,
+    readonly log: EventLog,
+    readonly options: ProbeOptions = {},
+  ) {
+    super();
+  }
+
+  override get name(): string {
+    return this.label;
+  }
+  override get dependencies(): (Service | Service[])[] {
+    return this.options.deps ?? [];
+  }
+  override get gracefulShutdownTimeoutMs(): number {
+    return this.options.gracefulMs ?? super.gracefulShutdownTimeoutMs;
+  }
+  override get cancelTimeoutMs(): number {
+    return this.options.cancelMs ?? super.cancelTimeoutMs;
+  }
+
+  override async start(signal: AbortSignal): Promise<void> {
+    this.starts++;
+    this.runningInStart = this.running;
+    this.startSignal = signal;
+    await this.hook("start", this.options.startMs, this.options.startError, signal);
+    // A returned promise is awaited; a returned task handle is not (awaiting it would take it over).
+    const result = this.options.onStart?.(this, signal);
+    if (result instanceof Promise) await result;
+  }
+
+  override async stop(signal: AbortSignal): Promise<void> {
+    this.stops++;
+    this.runningInStop = this.running;
+    this.stopSignal = signal;
+    await this.hook("stop", this.options.stopMs, this.options.stopError, signal);
+  }
+
+  private async hook(what: string, ms: number | undefined, error: unknown, signal: AbortSignal) {
+    if (ms === undefined) {
+      this.log.add(`${this.label}:${what}`);
+      if (error !== undefined) throw error;
+      return;
+    }
+    this.log.add(`${this.label}:${what}:begin`);
+    try {
+      await sleep(ms, this.options.ignoreSignals ? undefined : signal);
+    } catch (reason) {
+      this.log.add(`${this.label}:${what}:aborted`);
+      throw reason;
+    }
+    if (error !== undefined) throw error;
+    this.log.add(`${this.label}:${what}:end`);
+  }
+}
+
+/** A logger whose calls are sinon spies. */
+export function spyLogger(): Logger & { warn: sinon.SinonSpy; error: sinon.SinonSpy } {
+  return { warn: sinon.spy(), error: sinon.spy() };
+}
+
+/** The time (on `log`'s clock) at which `promise` settles, and its outcome; never rejects. */
+export function track<T>(promise: Promise<T>, log: EventLog) {
+  const result: { at?: number; value?: T; error?: unknown; settled: boolean } = { settled: false };
+  const done = promise.then(
+    (value) => Object.assign(result, { at: log.now(), value, settled: true }),
+    (error: unknown) => Object.assign(result, { at: log.now(), error, settled: true }),
+  );
+  return { result, done };
+}
+
+/** Install a virtual clock for timers and Date (microtasks stay real). */
+export function fakeClock(): sinon.SinonFakeTimers {
+  return sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+}
+
+/** The reason `promise` rejects with; fails the test if it resolves. */
+export function rejectionOf(promise: PromiseLike<unknown>): Promise<unknown> {
+  return Promise.resolve(promise).then(
+    () => expect.fail("expected a rejection"),
+    (error: unknown) => error,
+  );
+}
