@@ -19,7 +19,11 @@ import { stopRunning } from "./stop-service.js";
 export function crash(service: Service, error: unknown): void {
   const record = recordOf(service);
   const session = record.session;
-  if (session === undefined || session.crash !== undefined || record.phase === "stopping") {
+  if (
+    session === undefined ||
+    session.crash !== undefined ||
+    !(record.phase === "starting" || record.phase === "running")
+  ) {
     // Its run is already ending: nothing more to bring down.
     logSafely(
       service.logger,

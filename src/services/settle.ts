@@ -64,7 +64,10 @@ export function isCancellation(error: unknown, signal: AbortSignal): boolean {
 /** One error as itself, several as an AggregateError in the order given (SEMANTICS 4.1–4.2). */
 export function combineErrors(errors: readonly unknown[], what: string): unknown {
   if (errors.length === 1) return errors[0];
-  return new AggregateError(errors, `${errors.length} errors while ${what}; the first is the primary one.`);
+  return new AggregateError(
+    errors,
+    `${errors.length} errors while ${what}; see .errors, in the order thrown.`,
+  );
 }
 
 /**
