@@ -33,11 +33,8 @@ export async function startService<S extends Service>(service: S): Promise<S & A
 }
 
 const serviceGraph: GraphKind<Service> = {
-  kind: "Service",
+  base: Service,
   levels: 2,
-  isNode: (value): value is Service => value instanceof Service,
-  nameOf: (service) => service.name,
-  dependenciesOf: (service) => service.dependencies,
   check(service) {
     for (const key of ["gracefulShutdownTimeoutMs", "cancelTimeoutMs"] as const) {
       const ms = service[key];

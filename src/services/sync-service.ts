@@ -133,13 +133,7 @@ function recordOf(service: SyncService): SyncRecord {
   return record;
 }
 
-const syncGraph: GraphKind<SyncService> = {
-  kind: "SyncService",
-  levels: 1,
-  isNode: (value): value is SyncService => value instanceof SyncService,
-  nameOf: (service) => service.name,
-  dependenciesOf: (service) => service.dependencies,
-};
+const syncGraph: GraphKind<SyncService> = { base: SyncService, levels: 1 };
 
 function acquire(service: SyncService, holder: Holder, plan: Plan<SyncService>): void {
   const record = recordOf(service);

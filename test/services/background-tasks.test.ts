@@ -1,7 +1,15 @@
 import { CancelledError, runService, startService, stopService } from "asyncscope";
 import { expect } from "chai";
-import type sinon from "sinon";
-import { EventLog, fakeClock, Probe, rejectionOf, sleep, spyLogger, track, untilAborted } from "./helpers.js";
+import {
+  EventLog,
+  Probe,
+  rejectionOf,
+  sleep,
+  spyLogger,
+  track,
+  untilAborted,
+  useVirtualClock,
+} from "./helpers.js";
 
 /** A task that runs until cancelled and logs `label` then. */
 function forever(log: EventLog, label: string) {
@@ -15,13 +23,7 @@ function forever(log: EventLog, label: string) {
 }
 
 describe("services: background tasks", () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = fakeClock();
-  });
-  afterEach(() => {
-    clock.restore();
-  });
+  const clock = useVirtualClock();
 
   it("case 72: a background-task crash brings down the whole stack, in stop order", async () => {
     const log = new EventLog();
@@ -43,7 +45,7 @@ describe("services: background tasks", () => {
     const run = track(runService(a), log);
     await clock.tickAsync(0);
     expect(log.events).to.deep.equal(["C:start", "B:start", "A:start"]);
-    log.entries.length = 0;
+    log.clear();
     await clock.tickAsync(100);
     await run.done;
 
@@ -72,15 +74,13 @@ describe("services: background tasks", () => {
         }),
     });
     await startService(s);
-    log.entries.length = 0;
+    log.clear();
 
-    const stopped = track(stopService(s), log);
-    await clock.tickAsync(30);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(s), 30, log);
 
     expect(log.timed).to.deep.equal(["S:stop 0", "S.bg:cancelled 30"]);
     expect(cancels).to.equal(1);
-    expect(stopped.result).to.deep.equal({ settled: true, at: 30, value: undefined });
+    expect(stopped).to.deep.equal({ settled: true, at: 30, value: undefined });
   });
 
   it("a task that returns normally changes nothing", async () => {
@@ -166,14 +166,12 @@ describe("services: background tasks", () => {
     });
     s.logger = logger;
     await startService(s);
-    log.entries.length = 0;
+    log.clear();
 
-    const stopped = track(stopService(s), log);
-    await clock.tickAsync(200);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(s), 200, log);
 
     expect(log.timed).to.deep.equal(["S:stop 0", "D:stop 200"]);
-    expect(stopped.result.error).to.equal(undefined);
+    expect(stopped.error).to.equal(undefined);
     expect(logger.warn.calledOnce).to.equal(true);
     expect(logger.warn.firstCall.args[0]).to.contain("S task #1 still running 200 ms after cancellation");
     await clock.tickAsync(5000);
@@ -211,7 +209,7 @@ describe("services: background tasks", () => {
     await startService(a1);
     await startService(a2);
     const waits = [a1.wait(), a2.wait()].map(rejectionOf);
-    log.entries.length = 0;
+    log.clear();
     await clock.tickAsync(10);
 
     expect(await Promise.all(waits)).to.deep.equal([E, E]);
@@ -227,12 +225,10 @@ describe("services: background tasks", () => {
     const slow = new Probe("Slow", log, { startMs: 1000 });
     const a = new Probe("A", log, { deps: [early, slow] });
 
-    const started = track(startService(a), log);
-    await clock.tickAsync(50);
-    await started.done;
+    const started = await clock.settle(startService(a), 50, log);
 
-    expect(started.result.error).to.equal(E);
-    expect(started.result.at).to.equal(50);
+    expect(started.error).to.equal(E);
+    expect(started.at).to.equal(50);
     expect(log.timed).to.deep.equal([
       "Early:start 0",
       "Slow:start:begin 0",

@@ -1,16 +1,9 @@
 import { startService, stopService } from "asyncscope";
 import { expect } from "chai";
-import type sinon from "sinon";
-import { EventLog, fakeClock, Probe, track } from "./helpers.js";
+import { EventLog, Probe, useVirtualClock } from "./helpers.js";
 
 describe("services: dependency order", () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = fakeClock();
-  });
-  afterEach(() => {
-    clock.restore();
-  });
+  const clock = useVirtualClock();
 
   it("case 69: sequential vs parallel groups: start order and reverse stop order", async () => {
     const log = new EventLog();
@@ -19,15 +12,11 @@ describe("services: dependency order", () => {
     const d = new Probe("D", log, { startMs: 50, stopMs: 50 });
     const a = new Probe("A", log, { deps: [[b, c], d] });
 
-    const started = track(startService(a), log);
-    await clock.tickAsync(250);
-    await started.done;
-    expect(started.result).to.deep.include({ at: 250, value: a });
+    const started = await clock.settle(startService(a), 250, log);
+    expect(started).to.deep.include({ at: 250, value: a });
 
-    const stopped = track(stopService(a), log);
-    await clock.tickAsync(250);
-    await stopped.done;
-    expect(stopped.result).to.deep.equal({ settled: true, at: 500, value: undefined });
+    const stopped = await clock.settle(stopService(a), 250, log);
+    expect(stopped).to.deep.equal({ settled: true, at: 500, value: undefined });
 
     expect(log.timed).to.deep.equal([
       "B:start:begin 0",

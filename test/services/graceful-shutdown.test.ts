@@ -1,27 +1,18 @@
 import { startService, stopService, TimeoutError } from "asyncscope";
 import { expect } from "chai";
-import type sinon from "sinon";
-import { EventLog, fakeClock, Probe, spyLogger, track } from "./helpers.js";
+import { EventLog, Probe, spyLogger, track, useVirtualClock } from "./helpers.js";
 
 describe("services: graceful shutdown timeout", () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = fakeClock();
-  });
-  afterEach(() => {
-    clock.restore();
-  });
+  const clock = useVirtualClock();
 
   it("case 71: the graceful shutdown timeout is exceeded", async () => {
     const log = new EventLog();
     const b = new Probe("B", log, { stopMs: 100 });
     const a = new Probe("A", log, { deps: [b], stopMs: 1000, gracefulMs: 300 });
     await startService(a);
-    log.entries.length = 0;
+    log.clear();
 
-    const stopped = track(stopService(a), log);
-    await clock.tickAsync(400);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(a), 400, log);
 
     expect(log.timed).to.deep.equal([
       "A:stop:begin 0",
@@ -29,13 +20,13 @@ describe("services: graceful shutdown timeout", () => {
       "B:stop:begin 300",
       "B:stop:end 400",
     ]);
-    expect(stopped.result.at).to.equal(400);
-    expect(stopped.result.error).to.be.instanceOf(TimeoutError);
-    expect((stopped.result.error as TimeoutError).name).to.equal("TimeoutError");
-    expect((stopped.result.error as TimeoutError).timeoutMs).to.equal(300);
-    expect((stopped.result.error as Error).message).to.contain("Service A");
+    expect(stopped.at).to.equal(400);
+    expect(stopped.error).to.be.instanceOf(TimeoutError);
+    expect((stopped.error as TimeoutError).name).to.equal("TimeoutError");
+    expect((stopped.error as TimeoutError).timeoutMs).to.equal(300);
+    expect((stopped.error as Error).message).to.contain("Service A");
     expect(a.stopSignal!.aborted).to.equal(true);
-    expect(a.stopSignal!.reason).to.equal(stopped.result.error);
+    expect(a.stopSignal!.reason).to.equal(stopped.error);
     expect([a.running, b.running]).to.deep.equal([false, false]);
     expect(clock.countTimers()).to.equal(0);
   });
@@ -46,11 +37,9 @@ describe("services: graceful shutdown timeout", () => {
     expect(a.gracefulShutdownTimeoutMs).to.equal(10_000);
     await startService(a);
 
-    const stopped = track(stopService(a), log);
-    await clock.tickAsync(9900);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(a), 9900, log);
 
-    expect(stopped.result).to.deep.equal({ settled: true, at: 9900, value: undefined });
+    expect(stopped).to.deep.equal({ settled: true, at: 9900, value: undefined });
     expect(a.stopSignal!.aborted).to.equal(false);
     expect(clock.countTimers()).to.equal(0);
   });
@@ -62,20 +51,20 @@ describe("services: graceful shutdown timeout", () => {
     const a = new Probe("A", log, { deps: [b], stopMs: 10_100, ignoreSignals: true });
     a.logger = logger;
     await startService(a);
-    log.entries.length = 0;
+    log.clear();
 
-    const stopped = track(stopService(a), log);
+    const { result: stopped, done } = track(stopService(a), log);
     await clock.tickAsync(10_000);
     expect(a.stopSignal!.aborted).to.equal(true);
-    expect(stopped.result.settled).to.equal(false);
+    expect(stopped.settled).to.equal(false);
     await clock.tickAsync(100);
-    await stopped.done;
+    await done;
 
     // The library waited for the cancelled stop() to settle before stopping B (SEMANTICS 9.7).
     expect(log.timed).to.deep.equal(["A:stop:begin 0", "A:stop:end 10100", "B:stop 10100"]);
-    expect(stopped.result.at).to.equal(10_100);
-    expect(stopped.result.error).to.be.instanceOf(TimeoutError);
-    expect((stopped.result.error as TimeoutError).timeoutMs).to.equal(10_000);
+    expect(stopped.at).to.equal(10_100);
+    expect(stopped.error).to.be.instanceOf(TimeoutError);
+    expect((stopped.error as TimeoutError).timeoutMs).to.equal(10_000);
     expect(logger.warn.called).to.equal(false);
     expect(clock.countTimers()).to.equal(0);
   });
@@ -87,14 +76,12 @@ describe("services: graceful shutdown timeout", () => {
     const a = new Probe("A", log, { deps: [b], stopMs: 60_000, ignoreSignals: true, gracefulMs: 300 });
     a.logger = logger;
     await startService(a);
-    log.entries.length = 0;
+    log.clear();
 
-    const stopped = track(stopService(a), log);
-    await clock.tickAsync(1300);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(a), 1300, log);
 
     expect(log.timed).to.deep.equal(["A:stop:begin 0", "B:stop 1300"]);
-    expect(stopped.result.error).to.be.instanceOf(TimeoutError);
+    expect(stopped.error).to.be.instanceOf(TimeoutError);
     expect(logger.warn.calledOnce).to.equal(true);
     expect(logger.warn.firstCall.args[0]).to.contain("Service A").and.contain("stop() still running 1000 ms");
     expect(b.running).to.equal(false);
@@ -113,11 +100,9 @@ describe("services: graceful shutdown timeout", () => {
     };
     await startService(a);
 
-    const stopped = track(stopService(a), log);
-    await clock.tickAsync(100);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(a), 100, log);
 
-    expect(stopped.result.error).to.be.instanceOf(TimeoutError);
+    expect(stopped.error).to.be.instanceOf(TimeoutError);
     expect(logger.warn.calledOnce).to.equal(true);
     expect(logger.warn.firstCall.args[1]).to.equal(late);
   });
@@ -127,13 +112,11 @@ describe("services: graceful shutdown timeout", () => {
     const b = new Probe("B", log, { stopMs: 250, gracefulMs: 300 });
     const a = new Probe("A", log, { deps: [b], stopMs: 250, gracefulMs: 300 });
     await startService(a);
-    log.entries.length = 0;
+    log.clear();
 
-    const stopped = track(stopService(a), log);
-    await clock.tickAsync(500);
-    await stopped.done;
+    const stopped = await clock.settle(stopService(a), 500, log);
 
-    expect(stopped.result).to.deep.equal({ settled: true, at: 500, value: undefined });
+    expect(stopped).to.deep.equal({ settled: true, at: 500, value: undefined });
     expect(log.timed).to.deep.equal([
       "A:stop:begin 0",
       "A:stop:end 250",

@@ -14,6 +14,10 @@ export class EventLog {
   now(): number {
     return Date.now() - this.t0;
   }
+  /** Forget the events so far; times still count from the log's creation. */
+  clear(): void {
+    this.entries.length = 0;
+  }
   get events(): string[] {
     return this.entries.map((entry) => entry.event);
   }
@@ -131,9 +135,17 @@ export function spyLogger(): Logger & { warn: sinon.SinonSpy; error: sinon.Sinon
   return { warn: sinon.spy(), error: sinon.spy() };
 }
 
-/** The time (on `log`'s clock) at which `promise` settles, and its outcome; never rejects. */
-export function track<T>(promise: Promise<T>, log: EventLog) {
-  const result: { at?: number; value?: T; error?: unknown; settled: boolean } = { settled: false };
+/** How and when (on `log`'s clock) a promise settled. */
+export interface Settled<T> {
+  settled: boolean;
+  at?: number;
+  value?: T;
+  error?: unknown;
+}
+
+/** Record when and how `promise` settles; `done` never rejects. */
+export function track<T>(promise: Promise<T>, log: EventLog): { result: Settled<T>; done: Promise<unknown> } {
+  const result: Settled<T> = { settled: false };
   const done = promise.then(
     (value) => Object.assign(result, { at: log.now(), value, settled: true }),
     (error: unknown) => Object.assign(result, { at: log.now(), error, settled: true }),
@@ -141,9 +153,34 @@ export function track<T>(promise: Promise<T>, log: EventLog) {
   return { result, done };
 }
 
-/** Install a virtual clock for timers and Date (microtasks stay real). */
-export function fakeClock(): sinon.SinonFakeTimers {
-  return sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+/** Virtual timers and Date (microtasks stay real). */
+export interface VirtualClock {
+  tickAsync(ms: number): Promise<number>;
+  countTimers(): number;
+  runAll(): number;
+  /** Let `ms` pass, then tell when and how `promise` settled. */
+  settle<T>(promise: Promise<T>, ms: number, log: EventLog): Promise<Settled<T>>;
+}
+
+/** Inside a describe(): a virtual clock installed before each test and restored after it. */
+export function useVirtualClock(): VirtualClock {
+  let clock: sinon.SinonFakeTimers | undefined;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+  });
+  afterEach(() => clock?.restore());
+  const current = () => clock ?? expect.fail("the virtual clock exists only inside a test");
+  return {
+    tickAsync: (ms) => current().tickAsync(ms),
+    countTimers: () => current().countTimers(),
+    runAll: () => current().runAll(),
+    async settle(promise, ms, log) {
+      const tracked = track(promise, log);
+      await current().tickAsync(ms);
+      await tracked.done;
+      return tracked.result;
+    },
+  };
 }
 
 /** The reason `promise` rejects with; fails the test if it resolves. */

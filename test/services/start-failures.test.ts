@@ -1,16 +1,9 @@
 import { CancelledError, startService, stopService } from "asyncscope";
 import { expect } from "chai";
-import type sinon from "sinon";
-import { EventLog, fakeClock, Probe, rejectionOf, spyLogger, track } from "./helpers.js";
+import { EventLog, Probe, rejectionOf, spyLogger, track, useVirtualClock } from "./helpers.js";
 
 describe("services: failed starts", () => {
-  let clock: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    clock = fakeClock();
-  });
-  afterEach(() => {
-    clock.restore();
-  });
+  const clock = useVirtualClock();
 
   it("stops the dependencies already started, in reverse, and rejects with the error itself", async () => {
     const log = new EventLog();
@@ -78,12 +71,10 @@ describe("services: failed starts", () => {
     const later = new Probe("Later", log);
     const s = new Probe("S", log, { deps: [[bad, fast, slow], later] });
 
-    const started = track(startService(s), log);
-    await clock.tickAsync(10);
-    await started.done;
+    const started = await clock.settle(startService(s), 10, log);
 
-    expect(started.result.error).to.equal(E);
-    expect(started.result.at).to.equal(10);
+    expect(started.error).to.equal(E);
+    expect(started.at).to.equal(10);
     expect(log.timed).to.deep.equal([
       "Dbad:start:begin 0",
       "Dfast:start:begin 0",
@@ -107,11 +98,9 @@ describe("services: failed starts", () => {
     stubborn.logger = logger;
     const s = new Probe("S", log, { deps: [[bad, stubborn]] });
 
-    const started = track(startService(s), log);
-    await clock.tickAsync(510);
-    await started.done;
-    expect(started.result.error).to.equal(E);
-    expect(started.result.at).to.equal(510);
+    const started = await clock.settle(startService(s), 510, log);
+    expect(started.error).to.equal(E);
+    expect(started.at).to.equal(510);
     expect(logger.warn.calledOnce).to.equal(true);
     expect(logger.warn.firstCall.args[0]).to.contain(
       "Service Dstub: start() still running 500 ms after its signal aborted",
