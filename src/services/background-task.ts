@@ -5,7 +5,7 @@ import { logSafely, type Logger } from "../logger.js";
 import type { Task } from "../task.js";
 import type { Session } from "./record.js";
 import type { Service } from "./service.js";
-import { isCancellation, noop, within } from "./settle.js";
+import { isCancellation, noop, reportStuck, within } from "./settle.js";
 
 /** A background task of a service. Its failure crashes the stack unless someone awaited it first. */
 export class BackgroundTask<T = unknown> implements Task<T> {
@@ -92,9 +92,5 @@ export async function closeTasks(service: Service, session: Session): Promise<vo
   const all = Promise.all(tasks.map((task) => task.ended)).then(() => true);
   if (await within(all, limit)) return;
   const stuck = tasks.filter((task) => !task.done).map((task) => task.name);
-  logSafely(
-    service.logger,
-    "warn",
-    `Service ${service.name}: ${stuck.join(", ")} still running ${limit} ms after cancellation; no longer waiting for it`,
-  );
+  reportStuck(service, stuck.join(", "), limit);
 }

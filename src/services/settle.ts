@@ -1,4 +1,5 @@
 // Small promise, timer and error helpers shared by the service lifecycle. Internal.
+import { logSafely, type Logger } from "../logger.js";
 
 export const noop = (): void => {};
 
@@ -52,6 +53,16 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Tell the logger that `what` ignored its cancellation for `ms` and is no longer waited for (SEMANTICS 5.5). */
+export function reportStuck(
+  owner: { readonly name: string; readonly logger: Logger },
+  what: string,
+  ms: number,
+) {
+  const msg = `Service ${owner.name}: ${what} still running ${ms} ms after it was cancelled; no longer waiting for it`;
+  logSafely(owner.logger, "warn", msg);
 }
 
 /** Whether `error` only says "I was cancelled" (it is the signal's reason or an abort/cancel error). */

@@ -4,7 +4,7 @@ import { closeTasks } from "./background-task.js";
 import { planGraph, type GraphKind, type Plan } from "./dependency-graph.js";
 import { EXTERNAL, recordOf, Session, type Holder, type ServiceRecord, type Waiter } from "./record.js";
 import { Service } from "./service.js";
-import { combineErrors, ErrorLog, isCancellation, within } from "./settle.js";
+import { combineErrors, ErrorLog, isCancellation, reportStuck, within } from "./settle.js";
 import { releaseAll, stopOwn } from "./stop-service.js";
 
 /**
@@ -101,18 +101,11 @@ function join(service: Service, record: ServiceRecord, holder: Holder, signal?: 
 /** An aborted start gets cancelTimeoutMs to wind down before it is reported as stuck (SEMANTICS 5.5). */
 async function awaitAbandoned(service: Service, record: ServiceRecord): Promise<void> {
   const limit = service.cancelTimeoutMs;
-  if (
-    (await within(
-      record.starting.then(() => true),
-      limit,
-    )) === undefined
-  ) {
-    logSafely(
-      service.logger,
-      "warn",
-      `Service ${service.name}: start() still running ${limit} ms after its signal aborted; no longer waiting for it`,
-    );
-  }
+  const settled = await within(
+    record.starting.then(() => true),
+    limit,
+  );
+  if (settled === undefined) reportStuck(service, "start()", limit);
 }
 
 function untilSettled(promise: Promise<void>, signal?: AbortSignal): Promise<void> {

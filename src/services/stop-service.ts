@@ -3,7 +3,7 @@ import { logSafely } from "../logger.js";
 import { closeTasks } from "./background-task.js";
 import { EXTERNAL, recordOf, type Crash, type Holder, type ServiceRecord, type Session } from "./record.js";
 import type { Service } from "./service.js";
-import { combineErrors, ErrorLog, isCancellation, noop, outcomeOf, within } from "./settle.js";
+import { combineErrors, ErrorLog, isCancellation, noop, outcomeOf, reportStuck, within } from "./settle.js";
 
 /**
  * Stop a service started with {@link startService}: its own `stop()` first, then its background tasks,
@@ -100,11 +100,7 @@ export async function stopOwn(service: Service, log: ErrorLog): Promise<void> {
   const grace = service.cancelTimeoutMs;
   const late = await within(stopping, grace);
   if (late === undefined) {
-    logSafely(
-      service.logger,
-      "warn",
-      `Service ${service.name}: stop() still running ${grace} ms after its signal aborted; no longer waiting for it`,
-    );
+    reportStuck(service, "stop()", grace);
   } else if (late.failed && !isCancellation(late.error, controller.signal)) {
     logSafely(
       service.logger,

@@ -173,7 +173,7 @@ describe("services: background tasks", () => {
     expect(log.timed).to.deep.equal(["S:stop 0", "D:stop 200"]);
     expect(stopped.error).to.equal(undefined);
     expect(logger.warn.calledOnce).to.equal(true);
-    expect(logger.warn.firstCall.args[0]).to.contain("S task #1 still running 200 ms after cancellation");
+    expect(logger.warn.firstCall.args[0]).to.contain("S task #1 still running 200 ms after it was cancelled");
     await clock.tickAsync(5000);
   });
 

@@ -83,7 +83,9 @@ describe("services: graceful shutdown timeout", () => {
     expect(log.timed).to.deep.equal(["A:stop:begin 0", "B:stop 1300"]);
     expect(stopped.error).to.be.instanceOf(TimeoutError);
     expect(logger.warn.calledOnce).to.equal(true);
-    expect(logger.warn.firstCall.args[0]).to.contain("Service A").and.contain("stop() still running 1000 ms");
+    expect(logger.warn.firstCall.args[0])
+      .to.contain("Service A")
+      .and.contain("stop() still running 1000 ms after it was cancelled");
     expect(b.running).to.equal(false);
     clock.runAll();
   });

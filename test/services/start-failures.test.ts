@@ -103,7 +103,7 @@ describe("services: failed starts", () => {
     expect(started.at).to.equal(510);
     expect(logger.warn.calledOnce).to.equal(true);
     expect(logger.warn.firstCall.args[0]).to.contain(
-      "Service Dstub: start() still running 500 ms after its signal aborted",
+      "Service Dstub: start() still running 500 ms after it was cancelled",
     );
 
     await clock.tickAsync(1490);
