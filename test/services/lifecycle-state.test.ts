@@ -1,4 +1,4 @@
-import { NotStartedError, runService, startService, stopService } from "asyncscope";
+import { NotStartedError, runService, Service, startService, stopService } from "asyncscope";
 import { expect } from "chai";
 import { EventLog, Probe, rejectionOf } from "./helpers.js";
 
@@ -29,6 +29,20 @@ describe("services: lifecycle state", () => {
     const error = await rejectionOf(pending);
     expect(error).to.be.instanceOf(NotStartedError);
     expect((error as NotStartedError).code).to.equal("ERR_NOT_STARTED");
+  });
+
+  it("names a service after its class by default, in every message", async () => {
+    class PaymentGateway extends Service {}
+    const gateway = new PaymentGateway();
+    expect(gateway.name).to.equal("PaymentGateway");
+    expect(() => gateway.addTask(async () => undefined)).to.throw("Service PaymentGateway is not started");
+  });
+
+  it("wait() after a failed start rejects with that start's error", async () => {
+    const E = new Error("E");
+    const s = new Probe("S", new EventLog(), { startError: E });
+    expect(await rejectionOf(startService(s))).to.equal(E);
+    expect(await rejectionOf(s.wait())).to.equal(E);
   });
 
   it("wait() resolves after a clean stopService, whether called before or after it", async () => {
