@@ -58,6 +58,8 @@ export class Session {
   /** Someone called wait() during this run. */
   waited = false;
   crash: Crash | undefined;
+  /** The first failure of a dependency during the start: it came before any abort, and wins over it. */
+  startFailure: { readonly error: unknown } | undefined;
   constructor(readonly dependencies: readonly Service[][]) {
     this.done.promise.catch(noop);
   }

@@ -172,6 +172,8 @@ async function acquireGroup(
         acquire(dep, holder, plan, controller.signal).then(
           () => void (acquired[i] = dep),
           (error: unknown) => {
+            // Anything but our own cancellation was delivered before we gave up: it came first.
+            if (error !== controller.signal.reason) session.startFailure ??= { error };
             if (failure !== undefined) return;
             failure = { error };
             const why = `${holder.name}'s dependency ${dep.name} failed: ${describe(error)}`;
@@ -189,7 +191,8 @@ async function acquireGroup(
 /**
  * A failed start (SEMANTICS 6.2): its background tasks are cancelled and the dependencies it acquired
  * released in reverse order; its own stop() runs only if start() resolved after its signal aborted.
- * Every waiter receives the same error: the abort's cause if it was aborted, else what was thrown.
+ * Every waiter receives the same error: whichever came first of a dependency's failure and the abort's
+ * cause, else what start() threw.
  */
 async function failStart(
   service: Service,
@@ -199,12 +202,13 @@ async function failStart(
   started: boolean,
   signal: AbortSignal,
 ): Promise<void> {
-  const primary = record.abortCause === undefined ? error : record.abortCause.error;
-  if (record.abortCause !== undefined && !isCancellation(error, signal)) {
+  // What came first wins: a dependency's failure, else the abort's cause, else what start() threw.
+  const primary = (session.startFailure ?? record.abortCause ?? { error }).error;
+  if (primary !== error && !isCancellation(error, signal)) {
     logSafely(
       service.logger,
       "warn",
-      `Service ${service.name}: its start threw after it was cancelled`,
+      `Service ${service.name}: its start failed after it was cancelled`,
       error,
     );
   }

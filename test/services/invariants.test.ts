@@ -1,6 +1,7 @@
 import { Service, startService, stopService } from "asyncscope";
 import { expect } from "chai";
 import fc from "fast-check";
+import { spyLogger } from "./helpers.js";
 
 /** A node of a random graph: it checks the ordering rules from inside its own hooks. */
 class Node extends Service {
@@ -29,7 +30,7 @@ class Node extends Service {
   }
   /** Between the start of start() and the end of stop() (or of a failed start()). */
   private active = false;
-  override async start() {
+  override async start(signal: AbortSignal) {
     this.starts++;
     if (this.active) this.violations.push(`${this.label} started again before it stopped`);
     this.active = true;
@@ -37,9 +38,9 @@ class Node extends Service {
       if (!dep.running) this.violations.push(`${this.label} started before ${dep.label}`);
     }
     await this.pause();
-    if (this.failStart) {
+    if (signal.aborted || this.failStart) {
       this.active = false;
-      throw new Error(`${this.label} failed`);
+      throw signal.aborted ? signal.reason : new Error(`${this.label} failed`);
     }
     this.completedStarts++;
   }
@@ -55,6 +56,20 @@ class Node extends Service {
   private async pause() {
     for (let i = 0; i < this.delay; i++) await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+function build(edges: number[][], violations: string[], logger: ReturnType<typeof spyLogger>): Node[] {
+  const nodes = edges.map((_, i) => Object.assign(new Node(`N${i}`, violations), { logger }));
+  nodes.forEach((node, i) => {
+    const parallel = nodes.filter((_, j) => j < i && edges[i]![j] === 2);
+    const sequential = nodes.filter((_, j) => j < i && edges[i]![j] === 1);
+    node.deps = parallel.length > 0 ? [...sequential, parallel] : sequential;
+  });
+  return nodes;
+}
+
+function reaches(from: Node, to: Node): boolean {
+  return from === to || from.deps.flat().some((dep) => reaches(dep, to));
 }
 
 const graph = fc.integer({ min: 2, max: 8 }).chain((n) =>
@@ -75,11 +90,9 @@ describe("services: invariants over random graphs", () => {
     await fc.assert(
       fc.asyncProperty(graph, async ({ edges, failing, delays, roots }) => {
         const violations: string[] = [];
-        const nodes = edges.map((_, i) => new Node(`N${i}`, violations));
+        const logger = spyLogger();
+        const nodes = build(edges, violations, logger);
         nodes.forEach((node, i) => {
-          const parallel = nodes.filter((_, j) => j < i && edges[i]![j] === 2);
-          const sequential = nodes.filter((_, j) => j < i && edges[i]![j] === 1);
-          node.deps = parallel.length > 0 ? [...sequential, parallel] : sequential;
           node.failStart = failing[i]!;
           node.delay = delays[i]!;
         });
@@ -89,6 +102,46 @@ describe("services: invariants over random graphs", () => {
         );
 
         expect(violations).to.deep.equal([]);
+        // Well-behaved services (they honour their signals) leave nothing for the logger.
+        expect([...logger.warn.args, ...logger.error.args]).to.deep.equal([]);
+        for (const node of nodes) {
+          expect(node.running, `${node.label} still running`).to.equal(false);
+          expect(node.stops, `${node.label} stops`).to.equal(node.completedStarts);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a crash stops exactly the stacks that contain the crashed service, and only those", async () => {
+    await fc.assert(
+      fc.asyncProperty(graph, fc.nat(), async ({ edges, delays, roots }, pick) => {
+        const violations: string[] = [];
+        const logger = spyLogger();
+        const nodes = build(edges, violations, logger);
+        nodes.forEach((node, i) => (node.delay = delays[i]!));
+        await Promise.all(roots.map((r) => startService(nodes[r]!)));
+        const running = nodes.filter((node) => node.running);
+        const crashed = running[pick % running.length]!;
+        const waits = roots.map((r) =>
+          nodes[r]!.wait().then(
+            () => "stopped",
+            (error: unknown) => error,
+          ),
+        );
+        const E = new Error("E");
+        crashed.addTask(async () => {
+          throw E;
+        });
+        const hit = roots.filter((r) => reaches(nodes[r]!, crashed));
+        await Promise.all(hit.map((r) => waits[roots.indexOf(r)]));
+
+        expect(crashed.running).to.equal(false);
+        for (const r of roots) expect(nodes[r]!.running, `N${r}`).to.equal(!hit.includes(r));
+        await Promise.all(roots.map((r) => stopService(nodes[r]!)));
+        expect(await Promise.all(waits)).to.deep.equal(roots.map((r) => (hit.includes(r) ? E : "stopped")));
+        expect(violations).to.deep.equal([]);
+        expect([...logger.warn.args, ...logger.error.args]).to.deep.equal([]);
         for (const node of nodes) {
           expect(node.running, `${node.label} still running`).to.equal(false);
           expect(node.stops, `${node.label} stops`).to.equal(node.completedStarts);
