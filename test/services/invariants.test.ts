@@ -72,6 +72,16 @@ function reaches(from: Node, to: Node): boolean {
   return from === to || from.deps.flat().some((dep) => reaches(dep, to));
 }
 
+/** No ordering violation, nothing logged (these services honour their signals), nothing left running. */
+function expectCleanEnd(nodes: Node[], violations: string[], logger: ReturnType<typeof spyLogger>): void {
+  expect(violations).to.deep.equal([]);
+  expect([...logger.warn.args, ...logger.error.args]).to.deep.equal([]);
+  for (const node of nodes) {
+    expect(node.running, `${node.label} still running`).to.equal(false);
+    expect(node.stops, `${node.label} stops`).to.equal(node.completedStarts);
+  }
+}
+
 const graph = fc.integer({ min: 2, max: 8 }).chain((n) =>
   fc.record({
     // For each node, each lower node: 0 no edge, 1 sequential, 2 in the node's parallel group.
@@ -101,13 +111,7 @@ describe("services: invariants over random graphs", () => {
           roots.map((r, k) => (started[k]!.status === "fulfilled" ? stopService(nodes[r]!) : undefined)),
         );
 
-        expect(violations).to.deep.equal([]);
-        // Well-behaved services (they honour their signals) leave nothing for the logger.
-        expect([...logger.warn.args, ...logger.error.args]).to.deep.equal([]);
-        for (const node of nodes) {
-          expect(node.running, `${node.label} still running`).to.equal(false);
-          expect(node.stops, `${node.label} stops`).to.equal(node.completedStarts);
-        }
+        expectCleanEnd(nodes, violations, logger);
       }),
       { numRuns: 200 },
     );
@@ -140,12 +144,7 @@ describe("services: invariants over random graphs", () => {
         for (const r of roots) expect(nodes[r]!.running, `N${r}`).to.equal(!hit.includes(r));
         await Promise.all(roots.map((r) => stopService(nodes[r]!)));
         expect(await Promise.all(waits)).to.deep.equal(roots.map((r) => (hit.includes(r) ? E : "stopped")));
-        expect(violations).to.deep.equal([]);
-        expect([...logger.warn.args, ...logger.error.args]).to.deep.equal([]);
-        for (const node of nodes) {
-          expect(node.running, `${node.label} still running`).to.equal(false);
-          expect(node.stops, `${node.label} stops`).to.equal(node.completedStarts);
-        }
+        expectCleanEnd(nodes, violations, logger);
       }),
       { numRuns: 200 },
     );
