@@ -3,9 +3,11 @@
 import { CancelledError } from "../errors.js";
 import { logSafely, type Logger } from "../logger.js";
 import type { Task } from "../task.js";
+import { noop } from "../internal/maybe.js";
+import { isCancellation } from "../internal/task-impl.js";
+import { reportStuck, within } from "./settle.js";
 import type { Session } from "./record.js";
 import type { Service } from "./service.js";
-import { isCancellation, noop, reportStuck, within } from "./settle.js";
 
 /** A background task of a service. Its failure crashes the stack unless someone awaited it first. */
 export class BackgroundTask<T = unknown> implements Task<T> {
@@ -40,7 +42,7 @@ export class BackgroundTask<T = unknown> implements Task<T> {
         this.#done = true;
         if (signal.aborted) {
           // SEMANTICS 4.4: what a task throws while being cancelled does not replace the reason.
-          if (!isCancellation(error, signal)) {
+          if (!isCancellation(error, signal.reason)) {
             logSafely(logger(), "warn", `Task ${name} threw while being cancelled`, error);
           }
           throw signal.reason;

@@ -2,8 +2,8 @@
 // and cannot collide with it. Internal.
 import { CancelledError, describe } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { deferred, noop } from "../internal/maybe.js";
 import type { BackgroundTask } from "./background-task.js";
-import { deferred, noop } from "./settle.js";
 import type { Service } from "./service.js";
 
 /** The holder of the references taken by `startService` callers (as opposed to dependent services). */

@@ -4,7 +4,7 @@ import type { Task } from "../task.js";
 import { BackgroundTask } from "./background-task.js";
 import { crash } from "./crash.js";
 import { recordOf } from "./record.js";
-import { noop } from "./settle.js";
+import { noop } from "../internal/maybe.js";
 import { stopService } from "./stop-service.js";
 
 /**

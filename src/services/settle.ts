@@ -1,24 +1,5 @@
-// Small promise, timer and error helpers shared by the service lifecycle. Internal.
+// Timer and error helpers of the service lifecycle (the generic ones are in ../internal/maybe.ts). Internal.
 import { logSafely, type Logger } from "../logger.js";
-
-export const noop = (): void => {};
-
-/** A promise with its settle functions. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** How a hook ended: `failed` with `error`, or not. */
 export interface Outcome {
@@ -63,22 +44,6 @@ export function reportStuck(
 ) {
   const msg = `Service ${owner.name}: ${what} still running ${ms} ms after it was cancelled; no longer waiting for it`;
   logSafely(owner.logger, "warn", msg);
-}
-
-/** Whether `error` only says "I was cancelled" (it is the signal's reason or an abort/cancel error). */
-export function isCancellation(error: unknown, signal: AbortSignal): boolean {
-  if (signal.aborted && error === signal.reason) return true;
-  const name = error instanceof Error ? error.name : undefined;
-  return name === "AbortError" || name === "CancelledError";
-}
-
-/** One error as itself, several as an AggregateError in the order given (SEMANTICS 4.1–4.2). */
-export function combineErrors(errors: readonly unknown[], what: string): unknown {
-  if (errors.length === 1) return errors[0];
-  return new AggregateError(
-    errors,
-    `${errors.length} errors while ${what}; see .errors, in the order thrown.`,
-  );
 }
 
 /**

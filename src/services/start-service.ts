@@ -1,10 +1,12 @@
 import { CancelledError, ConfigurationError, describe } from "../errors.js";
 import { logSafely } from "../logger.js";
+import { combineErrors } from "../internal/maybe.js";
+import { isCancellation } from "../internal/task-impl.js";
+import { ErrorLog, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./background-task.js";
 import { planGraph, type GraphKind, type Plan } from "./dependency-graph.js";
 import { EXTERNAL, recordOf, Session, type Holder, type ServiceRecord, type Waiter } from "./record.js";
 import { Service } from "./service.js";
-import { combineErrors, ErrorLog, isCancellation, reportStuck, within } from "./settle.js";
 import { releaseAll, stopOwn } from "./stop-service.js";
 
 /**
@@ -204,7 +206,7 @@ async function failStart(
 ): Promise<void> {
   // What came first wins: a dependency's failure, else the abort's cause, else what start() threw.
   const primary = (session.startFailure ?? record.abortCause ?? { error }).error;
-  if (primary !== error && !isCancellation(error, signal)) {
+  if (primary !== error && !isCancellation(error, signal.reason)) {
     logSafely(
       service.logger,
       "warn",
@@ -218,7 +220,7 @@ async function failStart(
   await closeTasks(service, session);
   await releaseAll(service, session, log);
   record.phase = "idle";
-  const failure = combineErrors([primary, ...log.errors], `starting ${service.name}`);
+  const failure = combineErrors([primary, ...log.errors], `the start of ${service.name}`);
   session.done.reject(failure);
   const waiters = [...record.waiters];
   record.waiters.clear();

@@ -1,9 +1,11 @@
 import { TimeoutError } from "../errors.js";
 import { logSafely } from "../logger.js";
+import { combineErrors, noop } from "../internal/maybe.js";
+import { isCancellation } from "../internal/task-impl.js";
+import { ErrorLog, outcomeOf, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./background-task.js";
 import { EXTERNAL, recordOf, type Crash, type Holder, type ServiceRecord, type Session } from "./record.js";
 import type { Service } from "./service.js";
-import { combineErrors, ErrorLog, isCancellation, noop, outcomeOf, reportStuck, within } from "./settle.js";
 
 /**
  * Stop a service started with {@link startService}: its own `stop()` first, then its background tasks,
@@ -59,10 +61,10 @@ export function stopRunning(service: Service, record: ServiceRecord, parentLog: 
     record.phase = "idle";
     const ended = session.crash;
     if (ended === undefined) session.done.resolve();
-    else session.done.reject(combineErrors([ended.error, ...log.errors], `stopping ${service.name}`));
+    else session.done.reject(combineErrors([ended.error, ...log.errors], `the stop of ${service.name}`));
   })();
   record.stopResult = record.stopping.then(() => {
-    if (log.errors.length > 0) throw combineErrors(log.errors, `stopping ${service.name}`);
+    if (log.errors.length > 0) throw combineErrors(log.errors, `the stop of ${service.name}`);
   });
   record.stopResult.catch(noop);
   return record.stopping;
@@ -101,7 +103,7 @@ export async function stopOwn(service: Service, log: ErrorLog): Promise<void> {
   const late = await within(stopping, grace);
   if (late === undefined) {
     reportStuck(service, "stop()", grace);
-  } else if (late.failed && !isCancellation(late.error, controller.signal)) {
+  } else if (late.failed && !isCancellation(late.error, controller.signal.reason)) {
     logSafely(
       service.logger,
       "warn",

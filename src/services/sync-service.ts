@@ -1,7 +1,7 @@
 import { ConfigurationError } from "../errors.js";
 import { planGraph, type GraphKind, type Plan } from "./dependency-graph.js";
 import { EXTERNAL, Holds, type Holder, type Phase } from "./record.js";
-import { combineErrors } from "./settle.js";
+import { combineErrors } from "../internal/maybe.js";
 
 /**
  * The blocking variant of {@link Service}: synchronous `start()` and `stop()`, dependencies started one
@@ -115,7 +115,7 @@ export function stopServiceSync(service: SyncService): void {
   if (!recordOf(service).holds.has(EXTERNAL)) return;
   const errors: unknown[] = [];
   release(service, EXTERNAL, errors);
-  if (errors.length > 0) throw combineErrors(errors, `stopping ${service.name}`);
+  if (errors.length > 0) throw combineErrors(errors, `the stop of ${service.name}`);
 }
 
 interface SyncRecord {
@@ -156,7 +156,7 @@ function acquire(service: SyncService, holder: Holder, plan: Plan<SyncService>):
     const errors = [error];
     releaseAll(service, acquired, errors);
     record.phase = "idle";
-    throw combineErrors(errors, `starting ${service.name}`);
+    throw combineErrors(errors, `the start of ${service.name}`);
   }
   record.phase = "running";
   record.holds.add(holder);
