@@ -2,13 +2,14 @@ import { CancelledError, runService, startService, stopService } from "asyncscop
 import { expect } from "chai";
 import {
   EventLog,
+  logged,
   Probe,
+  recordingLogger,
   rejectionOf,
-  sleep,
-  spyLogger,
   track,
   untilAborted,
   useVirtualClock,
+  wait,
 } from "./helpers.js";
 
 /** A task that runs until cancelled and logs `label` then. */
@@ -27,11 +28,12 @@ describe("services: background tasks", () => {
 
   it("case 72: a background-task crash brings down the whole stack, in stop order", async () => {
     const log = new EventLog();
+    const logger = recordingLogger();
     const E = new Error("E");
     const c = new Probe("C", log, {
       onStart: (self) =>
         self.addTask(async () => {
-          await sleep(100);
+          await wait(100);
           throw E;
         }),
     });
@@ -40,7 +42,7 @@ describe("services: background tasks", () => {
       onStart: (self) => self.addTask(forever(log, "B.bg:cancelled")),
     });
     const a = new Probe("A", log, { deps: [b] });
-    a.logger = spyLogger();
+    for (const s of [a, b, c]) s.logger = logger;
 
     const run = track(runService(a), log);
     await clock.tickAsync(0);
@@ -54,7 +56,7 @@ describe("services: background tasks", () => {
     expect(run.result.at).to.equal(100);
     expect([a.running, b.running, c.running]).to.deep.equal([false, false, false]);
     expect(await Promise.all([a, b, c].map((s) => rejectionOf(s.wait())))).to.deep.equal([E, E, E]);
-    expect((a.logger as ReturnType<typeof spyLogger>).error.called).to.equal(false);
+    expect(logged(logger)).to.deep.equal([]);
   });
 
   it("case 75: background tasks are cancelled and awaited after the service's own stop", async () => {
@@ -67,7 +69,7 @@ describe("services: background tasks", () => {
             await untilAborted(signal);
           } catch (reason) {
             cancels++;
-            await sleep(30);
+            await wait(30);
             log.add("S.bg:cancelled");
             throw reason;
           }
@@ -85,7 +87,7 @@ describe("services: background tasks", () => {
 
   it("a task that returns normally changes nothing", async () => {
     const log = new EventLog();
-    const s = new Probe("S", log, { onStart: (self) => self.addTask(async () => sleep(10)) });
+    const s = new Probe("S", log, { onStart: (self) => self.addTask(async () => wait(10)) });
     await startService(s);
     await clock.tickAsync(50);
     expect(s.running).to.equal(true);
@@ -98,7 +100,7 @@ describe("services: background tasks", () => {
     const s = new Probe("S", log);
     await startService(s);
     const answer = s.addTask(async function answer() {
-      await sleep(10);
+      await wait(10);
       return 42;
     });
     const anonymous = s.addTask(async (signal) => untilAborted(signal));
@@ -124,7 +126,7 @@ describe("services: background tasks", () => {
     const s = new Probe("S", log);
     await startService(s);
     const task = s.addTask(async () => {
-      await sleep(10);
+      await wait(10);
       throw E;
     });
     const awaited = rejectionOf(task);
@@ -137,7 +139,7 @@ describe("services: background tasks", () => {
 
   it("logs an error a task throws while being cancelled, and the stop still resolves", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const oops = new Error("oops");
     const s = new Probe("S", log, {
       onStart: (self) =>
@@ -149,20 +151,20 @@ describe("services: background tasks", () => {
     s.logger = logger;
     await startService(s);
     await stopService(s);
-    expect(logger.warn.calledOnce).to.equal(true);
-    expect(logger.warn.firstCall.args[0]).to.contain("S task #1 threw while being cancelled");
-    expect(logger.warn.firstCall.args[1]).to.equal(oops);
+    expect(logged(logger)).to.deep.equal([
+      ["warn", "Task S task #1 threw while being cancelled: Error: oops", oops],
+    ]);
     await s.wait();
   });
 
   it("reports a task that ignores cancellation as stuck after cancelTimeoutMs and stops the dependencies", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const d = new Probe("D", log);
     const s = new Probe("S", log, {
       deps: [d],
       cancelMs: 200,
-      onStart: (self) => self.addTask(async () => sleep(5000)),
+      onStart: (self) => self.addTask(async () => wait(5000)),
     });
     s.logger = logger;
     await startService(s);
@@ -172,17 +174,18 @@ describe("services: background tasks", () => {
 
     expect(log.timed).to.deep.equal(["S:stop 0", "D:stop 200"]);
     expect(stopped.error).to.equal(undefined);
-    expect(logger.warn.calledOnce).to.equal(true);
-    expect(logger.warn.firstCall.args[0]).to.contain("S task #1 still running 200 ms after it was cancelled");
+    expect(logged(logger)).to.deep.equal([
+      ["warn", "Service S: S task #1 still running 200 ms after it was cancelled; no longer waiting for it"],
+    ]);
     await clock.tickAsync(5000);
   });
 
   it("logs a crash that nobody waits for, once, naming the service", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const E = new Error("E");
     const c = new Probe("C", log, {
-      onStart: (self) => self.addTask(async () => sleep(10).then(() => Promise.reject(E))),
+      onStart: (self) => self.addTask(async () => wait(10).then(() => Promise.reject(E))),
     });
     c.logger = logger;
     const a = new Probe("A", log, { deps: [c] });
@@ -190,9 +193,9 @@ describe("services: background tasks", () => {
     await clock.tickAsync(10);
 
     expect(log.events).to.deep.equal(["C:start", "A:start", "A:stop", "C:stop"]);
-    expect(logger.error.calledOnce).to.equal(true);
-    expect(logger.error.firstCall.args[0]).to.contain("Service C: a background task crashed; stopped A");
-    expect(logger.error.firstCall.args[1]).to.equal(E);
+    expect(logged(logger)).to.deep.equal([
+      ["error", "Service C: a background task crashed; stopped A: Error: E", E],
+    ]);
     // The later wait() still reports it, and stopping the crashed stack is a no-op.
     expect(await rejectionOf(a.wait())).to.equal(E);
     await stopService(a);
@@ -202,7 +205,7 @@ describe("services: background tasks", () => {
     const log = new EventLog();
     const E = new Error("E");
     const shared = new Probe("Shared", log, {
-      onStart: (self) => self.addTask(async () => sleep(10).then(() => Promise.reject(E))),
+      onStart: (self) => self.addTask(async () => wait(10).then(() => Promise.reject(E))),
     });
     const a1 = new Probe("A1", log, { deps: [shared] });
     const a2 = new Probe("A2", log, { deps: [shared] });
@@ -220,7 +223,7 @@ describe("services: background tasks", () => {
     const log = new EventLog();
     const E = new Error("E");
     const early = new Probe("Early", log, {
-      onStart: (self) => self.addTask(async () => sleep(50).then(() => Promise.reject(E))),
+      onStart: (self) => self.addTask(async () => wait(50).then(() => Promise.reject(E))),
     });
     const slow = new Probe("Slow", log, { startMs: 1000 });
     const a = new Probe("A", log, { deps: [early, slow] });
@@ -241,18 +244,19 @@ describe("services: background tasks", () => {
 
   it("a crash in the background task of a stopping service is logged", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const E = new Error("E");
     const s = new Probe("S", log, {
       stopMs: 100,
-      onStart: (self) => self.addTask(async () => sleep(50).then(() => Promise.reject(E))),
+      onStart: (self) => self.addTask(async () => wait(50).then(() => Promise.reject(E))),
     });
     s.logger = logger;
     await startService(s);
     const stopped = stopService(s);
     await clock.tickAsync(100);
     await stopped;
-    expect(logger.error.calledOnce).to.equal(true);
-    expect(logger.error.firstCall.args[0]).to.contain("Service S: a background task failed while stopping");
+    expect(logged(logger)).to.deep.equal([
+      ["error", "Service S: a background task failed while stopping: Error: E", E],
+    ]);
   });
 });

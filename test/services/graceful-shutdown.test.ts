@@ -1,6 +1,6 @@
 import { startService, stopService, TimeoutError } from "asyncscope";
 import { expect } from "chai";
-import { EventLog, Probe, spyLogger, track, useVirtualClock } from "./helpers.js";
+import { EventLog, logged, Probe, recordingLogger, track, useVirtualClock } from "./helpers.js";
 
 describe("services: graceful shutdown timeout", () => {
   const clock = useVirtualClock();
@@ -46,7 +46,7 @@ describe("services: graceful shutdown timeout", () => {
 
   it("case 71 variant: with no override the timeout is 10 000 ms; a 10 100 ms stop rejects with TimeoutError", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const b = new Probe("B", log);
     const a = new Probe("A", log, { deps: [b], stopMs: 10_100, ignoreSignals: true });
     a.logger = logger;
@@ -65,13 +65,13 @@ describe("services: graceful shutdown timeout", () => {
     expect(stopped.at).to.equal(10_100);
     expect(stopped.error).to.be.instanceOf(TimeoutError);
     expect((stopped.error as TimeoutError).timeoutMs).to.equal(10_000);
-    expect(logger.warn.called).to.equal(false);
+    expect(logged(logger)).to.deep.equal([]);
     expect(clock.countTimers()).to.equal(0);
   });
 
   it("waits at most cancelTimeoutMs for a stop() that ignores its signal, reports it stuck and stops the dependencies", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const b = new Probe("B", log);
     const a = new Probe("A", log, { deps: [b], stopMs: 60_000, ignoreSignals: true, gracefulMs: 300 });
     a.logger = logger;
@@ -82,17 +82,16 @@ describe("services: graceful shutdown timeout", () => {
 
     expect(log.timed).to.deep.equal(["A:stop:begin 0", "B:stop 1300"]);
     expect(stopped.error).to.be.instanceOf(TimeoutError);
-    expect(logger.warn.calledOnce).to.equal(true);
-    expect(logger.warn.firstCall.args[0])
-      .to.contain("Service A")
-      .and.contain("stop() still running 1000 ms after it was cancelled");
+    expect(logged(logger)).to.deep.equal([
+      ["warn", "Service A: stop() still running 1000 ms after it was cancelled; no longer waiting for it"],
+    ]);
     expect(b.running).to.equal(false);
     clock.runAll();
   });
 
   it("logs an error that a stop() throws after it was cancelled, and still rejects with the TimeoutError", async () => {
     const log = new EventLog();
-    const logger = spyLogger();
+    const logger = recordingLogger();
     const late = new Error("late");
     const a = new Probe("A", log, { stopMs: 500, gracefulMs: 100 });
     a.logger = logger;
@@ -105,8 +104,9 @@ describe("services: graceful shutdown timeout", () => {
     const stopped = await clock.settle(stopService(a), 100, log);
 
     expect(stopped.error).to.be.instanceOf(TimeoutError);
-    expect(logger.warn.calledOnce).to.equal(true);
-    expect(logger.warn.firstCall.args[1]).to.equal(late);
+    expect(logged(logger)).to.deep.equal([
+      ["warn", "Service A: stop() threw after it was cancelled: Error: late", late],
+    ]);
   });
 
   it("bounds each service's own stop separately", async () => {

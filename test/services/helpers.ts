@@ -1,8 +1,11 @@
-// Shared helpers of the facet-style service tests: an event log with times, a configurable probe
-// service, cancellable sleeps and a logger that records.
+// Fixtures of the facet-style service tests: an event log with times, a configurable probe service and
+// a virtual clock. Generic helpers (wait, recordingLogger) come from the shared test/support/helpers.ts.
 import { Service, type Logger } from "asyncscope";
 import { expect } from "chai";
 import sinon from "sinon";
+import { recordingLogger, wait } from "../support/helpers.js";
+
+export { recordingLogger, wait };
 
 /** Events in order, each with the milliseconds since the log was made (virtual time under fake timers). */
 export class EventLog {
@@ -27,22 +30,6 @@ export class EventLog {
   }
 }
 
-/** Resolve after `ms`; reject with the signal's reason when it aborts first. Leaves nothing behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /** Never resolves; rejects with the signal's reason when it aborts. */
 export function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise<never>((_resolve, reject) => {
@@ -63,6 +50,7 @@ export interface ProbeOptions {
   cancelMs?: number;
   /** Runs at the end of start(), e.g. to add background tasks. */
   onStart?: (self: Probe, signal: AbortSignal) => unknown;
+  logger?: Logger;
 }
 
 /** A service that logs its hooks, counts them and records what `running` said inside them. */
@@ -80,6 +68,7 @@ export class Probe extends Service {
     readonly options: ProbeOptions = {},
   ) {
     super();
+    if (options.logger) this.logger = options.logger;
   }
 
   override get name(): string {
@@ -120,7 +109,7 @@ export class Probe extends Service {
     }
     this.log.add(`${this.label}:${what}:begin`);
     try {
-      await sleep(ms, this.options.ignoreSignals ? undefined : signal);
+      await wait(ms, this.options.ignoreSignals ? undefined : signal);
     } catch (reason) {
       this.log.add(`${this.label}:${what}:aborted`);
       throw reason;
@@ -130,10 +119,12 @@ export class Probe extends Service {
   }
 }
 
-/** A logger whose calls are sinon spies. */
-export function spyLogger(): Logger & { warn: sinon.SinonSpy; error: sinon.SinonSpy } {
-  return { warn: sinon.spy(), error: sinon.spy() };
+/** What a recording logger received: `[level, message, ...rest]` per call. */
+export function logged(logger: RecordingLogger): unknown[][] {
+  return logger.entries.map((entry) => [entry.level, entry.msg, ...entry.rest]);
 }
+
+export type RecordingLogger = ReturnType<typeof recordingLogger>;
 
 /** How and when (on `log`'s clock) a promise settled. */
 export interface Settled<T> {

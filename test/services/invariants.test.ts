@@ -1,7 +1,7 @@
 import { Service, startService, stopService } from "asyncscope";
 import { expect } from "chai";
 import fc from "fast-check";
-import { spyLogger } from "./helpers.js";
+import { logged, type RecordingLogger, recordingLogger } from "./helpers.js";
 
 /** A node of a random graph: it checks the ordering rules from inside its own hooks. */
 class Node extends Service {
@@ -58,7 +58,7 @@ class Node extends Service {
   }
 }
 
-function build(edges: number[][], violations: string[], logger: ReturnType<typeof spyLogger>): Node[] {
+function build(edges: number[][], violations: string[], logger: RecordingLogger): Node[] {
   const nodes = edges.map((_, i) => Object.assign(new Node(`N${i}`, violations), { logger }));
   nodes.forEach((node, i) => {
     const parallel = nodes.filter((_, j) => j < i && edges[i]![j] === 2);
@@ -73,9 +73,9 @@ function reaches(from: Node, to: Node): boolean {
 }
 
 /** No ordering violation, nothing logged (these services honour their signals), nothing left running. */
-function expectCleanEnd(nodes: Node[], violations: string[], logger: ReturnType<typeof spyLogger>): void {
+function expectCleanEnd(nodes: Node[], violations: string[], logger: RecordingLogger): void {
   expect(violations).to.deep.equal([]);
-  expect([...logger.warn.args, ...logger.error.args]).to.deep.equal([]);
+  expect(logged(logger)).to.deep.equal([]);
   for (const node of nodes) {
     expect(node.running, `${node.label} still running`).to.equal(false);
     expect(node.stops, `${node.label} stops`).to.equal(node.completedStarts);
@@ -100,7 +100,7 @@ describe("services: invariants over random graphs", () => {
     await fc.assert(
       fc.asyncProperty(graph, async ({ edges, failing, delays, roots }) => {
         const violations: string[] = [];
-        const logger = spyLogger();
+        const logger = recordingLogger();
         const nodes = build(edges, violations, logger);
         nodes.forEach((node, i) => {
           node.failStart = failing[i]!;
@@ -121,7 +121,7 @@ describe("services: invariants over random graphs", () => {
     await fc.assert(
       fc.asyncProperty(graph, fc.nat(), async ({ edges, delays, roots }, pick) => {
         const violations: string[] = [];
-        const logger = spyLogger();
+        const logger = recordingLogger();
         const nodes = build(edges, violations, logger);
         nodes.forEach((node, i) => (node.delay = delays[i]!));
         await Promise.all(roots.map((r) => startService(nodes[r]!)));

@@ -1,14 +1,14 @@
 import { runService, startService, stopService } from "asyncscope";
 import { expect } from "chai";
 import { getEventListeners } from "node:events";
-import { EventLog, Probe, rejectionOf, sleep } from "./helpers.js";
+import { EventLog, Probe, rejectionOf, wait } from "./helpers.js";
 
 describe("services: runService", () => {
   it("starts, waits, and resolves once stopService is called elsewhere", async () => {
     const log = new EventLog();
     const a = new Probe("A", log, { deps: [new Probe("D", log)] });
     const run = runService(a);
-    await sleep(5);
+    await wait(5);
     expect(a.running).to.equal(true);
     await stopService(a);
     await run;
@@ -26,7 +26,7 @@ describe("services: runService", () => {
     const d = new Probe("D", log);
     const a = new Probe("A", log, {
       deps: [d],
-      onStart: (self) => self.addTask(() => sleep(5).then(() => Promise.reject(E))),
+      onStart: (self) => self.addTask(() => wait(5).then(() => Promise.reject(E))),
     });
     expect(await rejectionOf(runService(a))).to.equal(E);
     expect(log.events).to.deep.equal(["D:start", "A:start", "A:stop", "D:stop"]);
@@ -39,7 +39,7 @@ describe("services: runService", () => {
     const d = new Probe("D", log, { stopError: ED });
     const a = new Probe("A", log, {
       deps: [d],
-      onStart: (self) => self.addTask(() => sleep(5).then(() => Promise.reject(E))),
+      onStart: (self) => self.addTask(() => wait(5).then(() => Promise.reject(E))),
     });
     const error = await rejectionOf(runService(a));
     expect(error).to.be.instanceOf(AggregateError);
@@ -52,7 +52,7 @@ describe("services: runService", () => {
     const controller = new AbortController();
     const a = new Probe("A", log, { stopError: EA });
     const run = runService(a, { signal: controller.signal });
-    await sleep(5);
+    await wait(5);
     controller.abort();
     expect(await rejectionOf(run)).to.equal(EA);
     expect(log.events).to.deep.equal(["A:start", "A:stop"]);
@@ -62,7 +62,7 @@ describe("services: runService", () => {
   it("with a signal that aborts while starting, stops right after the start", async () => {
     const log = new EventLog();
     const controller = new AbortController();
-    const a = new Probe("A", log, { onStart: () => sleep(5) });
+    const a = new Probe("A", log, { onStart: () => wait(5) });
     const run = runService(a, { signal: controller.signal });
     controller.abort();
     await run;
@@ -81,7 +81,7 @@ describe("services: runService", () => {
     const controller = new AbortController();
     const a = await startService(new Probe("A", log));
     const run = runService(a, { signal: controller.signal });
-    await sleep(1);
+    await wait(1);
     controller.abort();
     await run;
     expect(a.running).to.equal(true);

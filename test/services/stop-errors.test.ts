@@ -1,6 +1,6 @@
 import { startService, stopService } from "asyncscope";
 import { expect } from "chai";
-import { EventLog, Probe, rejectionOf, sleep } from "./helpers.js";
+import { EventLog, Probe, rejectionOf, wait } from "./helpers.js";
 
 describe("services: stopping runs every stop and combines the errors", () => {
   it("rethrows a single stop error as itself and still stops the dependencies", async () => {
@@ -28,7 +28,7 @@ describe("services: stopping runs every stop and combines the errors", () => {
 
     expect(error).to.be.instanceOf(AggregateError);
     expect((error as AggregateError).errors).to.deep.equal([EA, EC, EB, ED]);
-    expect((error as Error).message).to.contain("stopping A");
+    expect((error as Error).message).to.contain("4 errors in the stop of A");
     expect([a, b, c, d].map((s) => s.stops)).to.deep.equal([1, 1, 1, 1]);
   });
 
@@ -80,7 +80,7 @@ describe("services: stopping runs every stop and combines the errors", () => {
 
   it("stopService during a start waits for the start, then stops", async () => {
     const log = new EventLog();
-    const a = new Probe("A", log, { onStart: () => sleep(10) });
+    const a = new Probe("A", log, { onStart: () => wait(10) });
     const started = startService(a);
     await stopService(a);
     expect(await started).to.equal(a);
