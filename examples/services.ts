@@ -1,9 +1,8 @@
-import { runService, Service, startService } from "asyncscope";
-import { setInterval, setTimeout as sleep } from "node:timers/promises";
+import { runService, Service, sleep, startService } from "asyncscope";
 
 class Database extends Service {
   override async start(signal: AbortSignal) {
-    await sleep(20, undefined, { signal }); // connecting…
+    await sleep(20, signal); // connecting…
     console.log("database: connected");
   }
   override async stop() {
@@ -30,7 +29,10 @@ class Api extends Service {
   override async start() {
     // A background task: its signal aborts when Api stops.
     this.addTask(async (signal) => {
-      for await (const _ of setInterval(1000, undefined, { signal })) console.log("api: heartbeat");
+      for (;;) {
+        await sleep(1000, signal);
+        console.log("api: heartbeat");
+      }
     });
     console.log("api: listening");
   }
