@@ -43,7 +43,7 @@ export class BackgroundTask<T = unknown> implements Task<T> {
         if (signal.aborted) {
           // SEMANTICS 4.4: what a task throws while being cancelled does not replace the reason.
           if (!isCancellation(error, signal.reason)) {
-            logSafely(logger(), "warn", `Task ${name} threw while being cancelled`, error);
+            logSafely(logger(), "warn", `${name} threw while being cancelled`, error);
           }
           throw signal.reason;
         }
@@ -65,7 +65,7 @@ export class BackgroundTask<T = unknown> implements Task<T> {
 
   cancel(reason?: unknown): void {
     if (this.#controller.signal.aborted) return;
-    this.#controller.abort(reason ?? new CancelledError(`Task ${this.name} was cancelled.`));
+    this.#controller.abort(reason ?? new CancelledError(`${this.name} was cancelled.`));
   }
 
   /** Awaiting the handle before the task fails takes over its error: it then crashes nothing. */

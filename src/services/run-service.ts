@@ -1,6 +1,6 @@
+import { noop } from "../internal/maybe.js";
 import { recordOf } from "./record.js";
 import type { Service } from "./service.js";
-import { noop } from "../internal/maybe.js";
 import { startService } from "./start-service.js";
 import { stopService } from "./stop-service.js";
 

@@ -1,10 +1,10 @@
 import { NotStartedError } from "../errors.js";
 import { consoleLogger, type Logger } from "../logger.js";
 import type { Task } from "../task.js";
+import { noop } from "../internal/maybe.js";
 import { BackgroundTask } from "./background-task.js";
 import { crash } from "./crash.js";
 import { recordOf } from "./record.js";
-import { noop } from "../internal/maybe.js";
 import { stopService } from "./stop-service.js";
 
 /**

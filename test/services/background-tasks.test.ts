@@ -152,7 +152,7 @@ describe("services: background tasks", () => {
     await startService(s);
     await stopService(s);
     expect(logged(logger)).to.deep.equal([
-      ["warn", "Task S task #1 threw while being cancelled: Error: oops", oops],
+      ["warn", "S task #1 threw while being cancelled: Error: oops", oops],
     ]);
     await s.wait();
   });
