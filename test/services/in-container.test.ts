@@ -34,7 +34,12 @@ describe("facet-style services in the container", () => {
     const api = await q.resolve(Api);
     expect(api.running).to.equal(true);
     await q.close();
-    expect(log).to.deep.equal(["Repo:start running=false", "Api:start repo.running=true", "Api:stop", "Repo:stop"]);
+    expect(log).to.deep.equal([
+      "Repo:start running=false",
+      "Api:start repo.running=true",
+      "Api:stop",
+      "Repo:stop",
+    ]);
     expect(api.running).to.equal(false);
     await c.close();
   });
