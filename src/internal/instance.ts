@@ -45,7 +45,7 @@ export class InstanceRecord {
   /** Acquisitions this instance is waiting for while it starts (given up if its creation is abandoned). */
   childWaiters: Set<Waiter> | undefined;
   /** Instances this one is creating or waiting for: the edges of the waits-for graph used for cycles. */
-  waitingOn: InstanceRecord[] | undefined;
+  waitingOn: Set<InstanceRecord> | undefined;
   /** The creation's signal, made on first use. */
   ctl: AbortController | undefined;
   /** True when every waiter left before creation finished: the result is disposed at once. */

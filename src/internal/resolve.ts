@@ -180,13 +180,6 @@ export function addRef(record: InstanceRecord, holder: Holder): void {
   else holder.addDep(record);
 }
 
-function unwait(requester: InstanceRecord | undefined, record: InstanceRecord): void {
-  const list = requester?.waitingOn;
-  if (!list) return;
-  const i = list.lastIndexOf(record);
-  if (i >= 0) list.splice(i, 1);
-}
-
 /** Wait for a starting record as `holder`; the reference is added when it is ready. */
 function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | undefined): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
@@ -205,7 +198,7 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
         if (holder instanceof Scope) holder.pendingWaiters?.delete(waiter);
         else {
           holder.childWaiters?.delete(waiter);
-          unwait(holder, record);
+          holder.waitingOn?.delete(record);
         }
         if (timer !== undefined) clearTimeout(timer);
         if (onAbort) signal!.removeEventListener("abort", onAbort);
@@ -239,7 +232,7 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
       }
     } else {
       (holder.childWaiters ??= new Set()).add(waiter);
-      if (!(holder.waitingOn ?? []).includes(record)) (holder.waitingOn ??= []).push(record);
+      (holder.waitingOn ??= new Set()).add(record);
     }
   });
 }
