@@ -733,11 +733,10 @@ export function giveUp(waiter: Waiter, reason: unknown): void {
   waiter.cleanup();
   waiter.reject(reason);
   const record = waiter.record;
-  const list = record.waiters;
-  if (list) {
-    const i = list.indexOf(waiter);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0 && record.state === "starting") abandonCreation(record, reason);
+  const waiters = record.waiters;
+  if (waiters) {
+    waiters.delete(waiter);
+    if (waiters.size === 0 && record.state === "starting") abandonCreation(record, reason);
   }
 }
 

@@ -40,8 +40,8 @@ export class InstanceRecord {
   deps: DepEntry[] | undefined;
   /** Set while a parallel group is being acquired: completed members land here. */
   group: InstanceRecord[] | undefined;
-  /** Pending acquisitions of this instance while it starts. */
-  waiters: Waiter[] | undefined;
+  /** Pending acquisitions of this instance while it starts, in arrival order. */
+  waiters: Set<Waiter> | undefined;
   /** Acquisitions this instance is waiting for while it starts (given up if its creation is abandoned). */
   childWaiters: Set<Waiter> | undefined;
   /** Instances this one is creating or waiting for: the edges of the waits-for graph used for cycles. */

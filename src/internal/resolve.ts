@@ -205,7 +205,7 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
         if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
       },
     };
-    (record.waiters ??= []).push(waiter);
+    (record.waiters ??= new Set()).add(waiter);
     if (holder instanceof Scope) {
       (holder.pendingWaiters ??= new Set()).add(waiter);
       signal = options?.signal;
@@ -239,8 +239,9 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
 
 /** Settle every waiter still waiting; returns whether anyone received the outcome. */
 function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boolean {
-  const waiters = record.waiters ?? [];
+  const waiters = record.waiters;
   record.waiters = undefined;
+  if (!waiters) return false;
   let delivered = false;
   for (const w of waiters) {
     if (w.settled) continue;

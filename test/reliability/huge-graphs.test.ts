@@ -1,8 +1,8 @@
 // Huge graphs: deep chains must not overflow the stack and wide fan-outs must stay linear, for resolve
 // and for dispose; afterwards the container is consistent, usable and empty.
 import { expect } from "chai";
-import { Container } from "asyncscope";
-import { recordingLogger } from "../support/helpers.js";
+import { CancelledError, Container } from "asyncscope";
+import { recordingLogger, settle, wait } from "../support/helpers.js";
 
 const WIDE = 100_000;
 
@@ -28,6 +28,39 @@ describe("huge graphs", function () {
     await q.close();
     expect(disposed).to.equal(WIDE);
     expect(c.inspect().instances).to.deep.equal([]);
+    expect(logger.entries).to.deep.equal([]);
+    await c.close();
+  });
+
+  it("100,000 scopes waiting for one starting service all give up: the creation is aborted, nothing leaks", async () => {
+    const logger = recordingLogger();
+    const c = new Container({ logger });
+    let aborted = 0;
+    c.register("slow", {
+      useFactory: async (ctx) => {
+        try {
+          await wait(60_000, ctx.signal);
+        } catch (err) {
+          aborted++;
+          throw err;
+        }
+        return {};
+      },
+    });
+    const scopes = Array.from({ length: WIDE }, (_, i) => c.createScope(`w${i}`));
+    const waits = scopes.map((q) => settle(q.resolve("slow")));
+    const t0 = performance.now();
+    await Promise.all(scopes.map((q) => q.close()));
+    const results = await Promise.all(waits);
+    // Linear work takes about a second here; the quadratic bookkeeping this guards against took 20 s.
+    expect(performance.now() - t0).to.be.lessThan(15_000);
+    expect(results.every((r) => !r.ok && r.error instanceof CancelledError)).to.equal(true);
+    await wait(1);
+    expect(aborted).to.equal(1);
+    expect(c.inspect()).to.deep.equal({
+      scopes: [{ id: c.inspect().scopes[0]!.id, name: "container", state: "open" }],
+      instances: [],
+    });
     expect(logger.entries).to.deep.equal([]);
     await c.close();
   });
