@@ -588,7 +588,8 @@ function runService(record: InstanceRecord): Promise<unknown> {
     },
     (err: unknown) => {
       if (!hasValue) registered.reject(err);
-      else instanceFailed(record, err);
+      // While it is released, its disposal awaits this function and reports what it throws (SEMANTICS 9.6).
+      else if (record.state !== "releasing" || record.reg.dispose) instanceFailed(record, err);
     },
   );
   return registered.promise.then((value) => afterBuild(record, value));

@@ -134,12 +134,13 @@ function callEach(
 function disposeValue(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
   const task = record.serviceTask;
   if (task && !record.reg.dispose) {
-    // A useService instance is cleaned up by its own function, which returns after noMoreDependents().
-    return bounded(
-      record,
-      task.then(noop, () => undefined),
-      errors,
-    );
+    // A useService instance is cleaned up by its own function, which returns after noMoreDependents(): what
+    // it throws then is the disposal's error. A crash was reported when it happened, and a function cancelled
+    // after its disposal timed out rejects with that cancellation, which is no error of its own.
+    const ended = task.then(noop, (err: unknown) => {
+      if (!record.crashed && !task.isCancelled) throw err;
+    });
+    return bounded(record, ended, errors);
   }
   return disposeBuilt(record, record.value, errors);
 }
