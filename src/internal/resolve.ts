@@ -613,11 +613,14 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   record.crashed = true;
   record.ownScope?.cancel();
   const scopes = new Set<Scope>();
+  // Dependents that nobody holds (in their keep-alive window) are disposed now.
+  const idle: InstanceRecord[] = [];
   const seen = new Set<InstanceRecord>([record]);
   const queue = [record];
   while (queue.length) {
     const r = queue.pop()!;
     if (r.pinned) scopes.add(r.lifetime === Lifetime.Singleton ? r.reg.container.root : r.scope);
+    else if (r.refCount === 0) idle.push(r);
     for (const [holder] of r.holders()) {
       if (holder instanceof Scope) scopes.add(holder);
       else if (!seen.has(holder)) {
@@ -626,10 +629,9 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
       }
     }
   }
-  if (scopes.size === 0 && record.refCount === 0) {
-    void releaseOrphan(record);
-    return;
-  }
+  // Nobody receives a ScopeDiedError: the container reports the crash when it closes (SEMANTICS 4.5).
+  if (scopes.size === 0 && err !== undefined) record.reg.container.reportOrphan(err, record.name);
+  for (const r of idle) void releaseOrphan(r);
   for (const scope of scopes) {
     const died = new ScopeDiedError(record.name, err);
     if (scope.kind === "instance" && scope.onFailure) scope.onFailure(died);

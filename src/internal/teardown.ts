@@ -21,7 +21,13 @@ export function dropRef(
   if (record.refCount > 0 || record.pinned || record.state !== "ready") return;
   const keepAlive = record.reg.keepAliveMs;
   const container = record.reg.container;
-  if (record.lifetime === Lifetime.Shared && keepAlive > 0 && container.root.state === "open") {
+  // A crashed instance is never kept alive: its dependents are gone and the next resolve needs a fresh one.
+  if (
+    record.lifetime === Lifetime.Shared &&
+    keepAlive > 0 &&
+    !record.crashed &&
+    container.root.state === "open"
+  ) {
     record.keepAliveTimer = setTimeout(() => {
       record.keepAliveTimer = undefined;
       releaseOrphan(record);

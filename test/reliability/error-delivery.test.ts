@@ -75,4 +75,87 @@ describe("error delivery", () => {
     expect(c.inspect().instances).to.deep.equal([]);
     await c.close();
   });
+
+  describe("a crash while nobody holds the service (its keep-alive window)", () => {
+    /** A shared service whose background task fails when `crash` is called. */
+    function crashable(c: Container, name: string, log: string[], options: { dependsOn?: string[] } = {}) {
+      const crashes: ((err: Error) => void)[] = [];
+      c.register(
+        name,
+        {
+          useFactory: (ctx) => {
+            ctx.scope.spawn(
+              (signal) =>
+                new Promise<void>((resolve, reject) => {
+                  crashes.push(reject);
+                  signal.addEventListener("abort", () => resolve(), { once: true });
+                }),
+            );
+            log.push(`${name}:create`);
+            return { [Symbol.dispose]: () => void log.push(`${name}:dispose`) };
+          },
+        },
+        { keepAliveMs: 60_000, ...options },
+      );
+      return (err: Error) => crashes.at(-1)!(err);
+    }
+
+    it("is reported to container.close() and disposes the idle instance at once", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crash = crashable(c, "S", log);
+      const q = c.createScope();
+      await q.resolve("S");
+      await q.release("S");
+      const E = new Error("crashed while idle");
+      crash(E);
+      await delay(5);
+      expect(log).to.deep.equal(["S:create", "S:dispose"]);
+      expect(c.inspect().instances).to.deep.equal([]);
+      expect(await settle(c.close())).to.deep.equal({ ok: false, error: E });
+      expect(logger.entries).to.deep.equal([]);
+    });
+
+    it("disposes an idle dependent first; the next resolve builds both afresh", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crashB = crashable(c, "B", log);
+      crashable(c, "A", log, { dependsOn: ["B"] });
+      const q = c.createScope();
+      await q.resolve("A");
+      await q.release("A");
+      const E = new Error("dependency crashed while idle");
+      crashB(E);
+      await delay(5);
+      expect(log).to.deep.equal(["B:create", "A:create", "A:dispose", "B:dispose"]);
+      expect(c.inspect().instances).to.deep.equal([]);
+      await q.resolve("A");
+      expect(log.slice(4)).to.deep.equal(["B:create", "A:create"]);
+      await q.close();
+      expect(await settle(c.close())).to.deep.equal({ ok: false, error: E });
+      expect(logger.entries).to.deep.equal([]);
+    });
+
+    it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crash = crashable(c, "S", log);
+      const q = c.createScope();
+      await q.resolve("S");
+      const E = new Error("crashed while held");
+      crash(E);
+      const closed = (await settle(q.done)) as { error: ScopeDiedError };
+      expect(closed.error.cause).to.equal(E);
+      expect(log).to.deep.equal(["S:create", "S:dispose"]);
+      const q2 = c.createScope();
+      await q2.resolve("S");
+      expect(log).to.deep.equal(["S:create", "S:dispose", "S:create"]);
+      await q2.close();
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+  });
 });
