@@ -254,6 +254,20 @@ function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boo
 }
 
 function creationSucceeded(record: InstanceRecord, value: unknown): void {
+  if (record.pendingFailure !== undefined) {
+    // Its useService function or a background task failed after the value was built but before it was
+    // ready (a second register(), say): the creation fails with that error, like one that failed earlier.
+    record.built = { value };
+    let failing: Promise<never>;
+    try {
+      failing = afterFailure(record, record.pendingFailure.error);
+    } catch (err) {
+      creationFailed(record, err);
+      return;
+    }
+    failing.catch((err: unknown) => creationFailed(record, err));
+    return;
+  }
   record.markReady(value);
   const delivered = settleWaiters(record, (w) => {
     addRef(record, w.holder);

@@ -158,4 +158,33 @@ describe("error delivery", () => {
       expect(logger.entries).to.deep.equal([]);
     });
   });
+
+  it("a background task that fails while its async factory returns is reported once, whatever the timing", async () => {
+    for (let ticks = 0; ticks < 6; ticks++) {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const E = new Error(`background task failed after ${ticks} ticks`);
+      c.register("S", {
+        useFactory: async (ctx) => {
+          ctx.scope.spawn(async () => {
+            for (let i = 0; i < ticks; i++) await null;
+            throw E;
+          });
+          return {};
+        },
+      });
+      const q = c.createScope();
+      const resolved = await settle(q.resolve("S"));
+      await delay(1);
+      const closed = await settle(q.close());
+      await c.close();
+      // Failed while starting: the resolve rejects with it. Failed once ready: a crash, seen by the holder.
+      const reports = [resolved, closed].flatMap((r) =>
+        r.ok ? [] : [r.error instanceof ScopeDiedError ? r.error.cause : r.error],
+      );
+      expect(reports, `after ${ticks} ticks`).to.deep.equal([E]);
+      expect(logger.entries).to.deep.equal([]);
+      expect(c.inspect().instances).to.deep.equal([]);
+    }
+  });
 });

@@ -203,6 +203,32 @@ describe("misuse and bad input", () => {
   });
 
   describe("useService", () => {
+    it("calling register() twice fails the resolve with ConfigurationError; nothing stays registered", async () => {
+      const { c, counts, logger } = healthyContainer();
+      let cleanedUp = 0;
+      c.register("twice", {
+        useService: async (svc) => {
+          svc.register({ n: 1 });
+          svc.register({ n: 2 });
+          await svc.noMoreDependents();
+          cleanedUp++;
+        },
+      });
+      const q = c.createScope("q");
+      const err = await failure(() => q.resolve("twice"));
+      expectCode(err, ConfigurationError, "ERR_CONFIG");
+      expect((err as Error).message).to.contain("twice: register() was called twice");
+      expect(c.inspect().instances).to.deep.equal([]);
+      expect(q.state).to.equal("open");
+      // The next resolve starts afresh, and fails the same way.
+      expectCode(await failure(() => q.resolve("twice")), ConfigurationError, "ERR_CONFIG");
+      await q.close();
+      expect(cleanedUp).to.equal(0);
+      await expectUsable(c, counts);
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("a second register() that the function catches changes nothing: the first value stays", async () => {
       const { c, counts } = healthyContainer();
       const caught: unknown[] = [];
