@@ -40,6 +40,8 @@ export class InstanceRecord {
   deps: DepEntry[] | undefined;
   /** Set while a parallel group is being acquired: completed members land here. */
   group: InstanceRecord[] | undefined;
+  /** Set while a parallel group is being acquired: told at once when a member's creation fails. */
+  groupFailed: ((error: unknown) => void) | undefined;
   /** Pending acquisitions of this instance while it starts, in arrival order. */
   waiters: Set<Waiter> | undefined;
   /** Acquisitions this instance is waiting for while it starts (given up if its creation is abandoned). */

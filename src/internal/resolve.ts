@@ -286,7 +286,12 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
   const container = record.reg.container;
   container.live.delete(record);
   record.markOver("failed");
-  const delivered = settleWaiters(record, (w) => w.reject(err)) || thrown;
+  const delivered =
+    settleWaiters(record, (w) => {
+      w.reject(err);
+      // A parallel group gives up its other members now, before they can fail on their own (SEMANTICS 2.3).
+      if (!(w.holder instanceof Scope)) w.holder.groupFailed?.(err);
+    }) || thrown;
   if (!delivered) {
     // Nobody waits any more (the creation was abandoned): its teardown errors go to the container, and a
     // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
@@ -404,24 +409,43 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
   return new Promise<unknown[]>((resolve, reject) => {
     let remaining = starts.length;
     let failed = false;
-    const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
+    let failure: unknown;
+    const end = (): void => {
       record.group = undefined;
+      record.groupFailed = undefined;
+    };
+    const fail = (err: unknown): void => {
+      if (failed) {
+        // A member that failed by itself after the group had failed, although the group gave it up (it was
+        // waiting for an earlier instance's release): nobody else receives that (SEMANTICS 4.5).
+        if (!isCancellation(err, failure)) {
+          logSafely(
+            record.reg.container.logger,
+            "warn",
+            `A parallel dependency of ${record.name} failed after its group had failed`,
+            err,
+          );
+        }
+        return;
+      }
+      failed = true;
+      failure = err;
+      end();
       if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
       reject(err);
     };
     const settle = (): void => {
       if (--remaining === 0 && !failed) {
-        record.group = undefined;
+        end();
         resolve(results);
       }
     };
     if (remaining === 0) {
-      record.group = undefined;
+      end();
       resolve(results);
       return;
     }
+    record.groupFailed = fail;
     starts.forEach((start, i) => {
       if (failed) return;
       let v: MaybePromise<unknown>;

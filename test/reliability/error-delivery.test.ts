@@ -187,4 +187,23 @@ describe("error delivery", () => {
       expect(c.inspect().instances).to.deep.equal([]);
     }
   });
+
+  it("two members of a parallel group that fail together: the first rejects the resolve, the second is logged", async () => {
+    const logger = recordingLogger();
+    const c = new Container({ logger });
+    const errors = { A: new Error("create A"), B: new Error("create B") };
+    for (const name of ["A", "B"] as const) {
+      c.register(name, {
+        useFactory: async () => {
+          throw errors[name];
+        },
+      });
+    }
+    c.register("S", { useFactory: () => ({}) }, { dependsOn: [["A", "B"]] });
+    expect(await settle(c.resolve("S"))).to.deep.equal({ ok: false, error: errors.A });
+    expect(logger.entries.map((e) => [e.level, e.rest[0]])).to.deep.equal([["warn", errors.B]]);
+    expect(logger.entries[0]!.msg).to.contain("B");
+    expect(c.inspect().instances).to.deep.equal([]);
+    await c.close();
+  });
 });
