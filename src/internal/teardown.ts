@@ -77,6 +77,8 @@ function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): M
     switch (step) {
       case 1:
         if (!record.abandoned) r = runNoMoreDependents(record, errors);
+        // Nobody ever held it, so no hook runs; but a useService function must still learn to clean up.
+        else record.noMoreDependents?.resolve();
         break;
       case 2:
         r = disposeValue(record, errors);
