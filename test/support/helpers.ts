@@ -157,3 +157,9 @@ export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T exte
 
 /** Compiles only when the value has type T; does nothing at run time. Use as `expectType<Equal<A, B>>(true)`. */
 export function expectType<T>(_value: T): void {}
+
+/** The errors an operation reported, with every AggregateError flattened (primary first). */
+export function flattenErrors(err: unknown): unknown[] {
+  if (err instanceof AggregateError) return err.errors.flatMap(flattenErrors);
+  return [err];
+}
