@@ -379,6 +379,13 @@ export class Scope implements AsyncDisposable {
     this.beginClose();
   }
 
+  /** @internal Cancel with `reason` unless the scope was cancelled or closed before; whether it took it. */
+  tryCancel(reason: unknown): boolean {
+    if (this._state === "closed" || this.cancelled) return false;
+    this.cancel(reason);
+    return true;
+  }
+
   /**
    * No more tasks are expected: the scope closes when its awaited tasks end.
    *

@@ -667,14 +667,18 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
       }
     }
   }
-  // Nobody receives a ScopeDiedError: the container reports the crash when it closes (SEMANTICS 4.5).
-  if (scopes.size === 0 && err !== undefined) record.reg.container.reportOrphan(err, record.name);
   for (const r of idle) void releaseOrphan(r);
+  let received = false;
   for (const scope of scopes) {
     const died = new ScopeDiedError(record.name, err);
-    if (scope.kind === "instance" && scope.onFailure) scope.onFailure(died);
-    else scope.cancel(died);
+    if (scope.kind === "instance" && scope.onFailure) {
+      scope.onFailure(died);
+      received = true;
+    } else if (scope.tryCancel(died)) received = true;
   }
+  // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
+  // container reports the crash when it closes (SEMANTICS 4.5).
+  if (!received && err !== undefined) record.reg.container.reportOrphan(err, record.name);
 }
 
 // ----- cycles and paths ----------------------------------------------------------------------------------

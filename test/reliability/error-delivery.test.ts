@@ -138,6 +138,26 @@ describe("error delivery", () => {
       expect(logger.entries).to.deep.equal([]);
     });
 
+    it("a crash that reaches only a scope already cancelled goes to container.close(); the scope ends as it would", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crash = crashable(c, "S", log);
+      const q = c.createScope();
+      await q.resolve("S");
+      // A task that takes a while to stop keeps q closing, still holding S.
+      q.spawn(
+        (signal) => new Promise((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, 10))),
+      );
+      q.cancel();
+      const E = new Error("crashed while its holder was shutting down");
+      crash(E);
+      expect(await settle(q.done)).to.deep.equal({ ok: true, value: undefined });
+      expect(log).to.deep.equal(["S:create", "S:dispose"]);
+      expect(await settle(c.close())).to.deep.equal({ ok: false, error: E });
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
       const logger = recordingLogger();
       const c = new Container({ logger });
