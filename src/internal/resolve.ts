@@ -319,7 +319,15 @@ function create(record: InstanceRecord): MaybePromise<unknown> {
 
 function afterFailure(record: InstanceRecord, err: unknown): never | Promise<never> {
   if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
-  const errors: unknown[] = [err];
+  // A background task that failed while it started failed the creation first; what failed after it comes
+  // next, unless it is only the echo of the cancellation that failure caused (SEMANTICS 4.2).
+  const pending = record.pendingFailure;
+  const errors: unknown[] =
+    pending === undefined || pending.error === err
+      ? [err]
+      : isCancellation(err, record.abandonReason)
+        ? [pending.error]
+        : [pending.error, err];
   const own = record.ownScope;
   const built = record.built;
   const steps = (): MaybePromise<void> => {

@@ -1,8 +1,8 @@
 // Injected faults reach exactly one receiver: the caller whose operation triggered them (resolve, release,
 // close), or the container's logger when nobody can receive them (SEMANTICS 4.5, 9.6).
 import { expect } from "chai";
-import { Container, DisposeTimeoutError, ScopeDiedError } from "asyncscope";
-import { delay, recordingLogger, settle } from "../support/helpers.js";
+import { Container, DisposeTimeoutError, onInit, ScopeDiedError, sleep } from "asyncscope";
+import { delay, flattenErrors, recordingLogger, settle } from "../support/helpers.js";
 
 describe("error delivery", () => {
   it("a useService whose cleanup throws rejects release() and close() with that error, and logs nothing", async () => {
@@ -225,5 +225,52 @@ describe("error delivery", () => {
     expect(logger.entries[0]!.msg).to.contain("B");
     expect(c.inspect().instances).to.deep.equal([]);
     await c.close();
+  });
+
+  describe("a background task that fails while the instance is still starting", () => {
+    it("and then an @onInit hook fails too: the creation reports both, the task's first", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const taskError = new Error("background task failed");
+      const hookError = new Error("init failed");
+      class Hooked {
+        @onInit()
+        async init(): Promise<void> {
+          await delay(5);
+          throw hookError;
+        }
+      }
+      c.register("S", {
+        useFactory: (ctx) => {
+          ctx.scope.spawn(async () => {
+            throw taskError;
+          });
+          return new Hooked();
+        },
+      });
+      const got = await settle(c.createScope().resolve("S"));
+      expect(flattenErrors((got as { error: unknown }).error)).to.deep.equal([taskError, hookError]);
+      expect(logger.entries).to.deep.equal([]);
+      await c.close();
+    });
+
+    it("and the factory then fails with the cancellation that caused: the creation fails with the task's error", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const taskError = new Error("background task failed");
+      c.register("S", {
+        useFactory: async (ctx) => {
+          ctx.scope.spawn(async () => {
+            throw taskError;
+          });
+          // The own scope is cancelled when its task fails: this rejects with that cancellation.
+          await sleep(60_000, ctx.scope.signal);
+          return {};
+        },
+      });
+      expect(await settle(c.createScope().resolve("S"))).to.deep.equal({ ok: false, error: taskError });
+      expect(logger.entries).to.deep.equal([]);
+      await c.close();
+    });
   });
 });
