@@ -45,7 +45,7 @@ export function releaseOrphan(record: InstanceRecord): MaybePromise<void> {
     for (const e of errors) record.reg.container.reportOrphan(e, record.name);
   };
   const done = releaseRecord(record, errors);
-  if (isPromise(done)) return done.then(report);
+  if (isPromise(done)) return record.reg.container.trackOrphan(done.then(report));
   report();
 }
 

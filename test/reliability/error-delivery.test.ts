@@ -1,7 +1,15 @@
 // Injected faults reach exactly one receiver: the caller whose operation triggered them (resolve, release,
 // close), or the container's logger when nobody can receive them (SEMANTICS 4.5, 9.6).
 import { expect } from "chai";
-import { Container, DisposeTimeoutError, onInit, ScopeDiedError, sleep } from "asyncscope";
+import {
+  CancelledError,
+  Container,
+  DisposeTimeoutError,
+  onInit,
+  ScopeDiedError,
+  sleep,
+  type Scope,
+} from "asyncscope";
 import { delay, flattenErrors, recordingLogger, settle } from "../support/helpers.js";
 
 describe("error delivery", () => {
@@ -225,6 +233,49 @@ describe("error delivery", () => {
     expect(logger.entries[0]!.msg).to.contain("B");
     expect(c.inspect().instances).to.deep.equal([]);
     await c.close();
+  });
+
+  it("a creation abandoned as the container closes: its late disposal's errors still reach container.close()", async () => {
+    const logger = recordingLogger();
+    const c = new Container({ logger });
+    const D = new Error("dependency disposal failed");
+    // Own background tasks give each release a few more steps, as real services have.
+    const watch = (scope: Scope): void =>
+      void scope.spawn(
+        (signal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve())),
+      );
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    c.register("S0", {
+      useFactory: (ctx) => {
+        watch(ctx.scope);
+        return {
+          dispose: () => {
+            throw D;
+          },
+        };
+      },
+    });
+    c.register(
+      "S1",
+      {
+        useFactory: async (ctx) => {
+          await gate;
+          watch(ctx.scope);
+          return { [Symbol.asyncDispose]: async () => undefined };
+        },
+      },
+      { dependsOn: ["S0"] },
+    );
+    const q = c.createScope();
+    const resolved = settle(q.resolve("S1"));
+    await delay(1);
+    await q.close();
+    expect(((await resolved) as { error: unknown }).error).to.be.instanceOf(CancelledError);
+    const closing = settle(c.close());
+    setTimeout(open, 1);
+    expect(await closing).to.deep.equal({ ok: false, error: D });
+    expect(logger.entries).to.deep.equal([]);
   });
 
   describe("a background task that fails while the instance is still starting", () => {
