@@ -132,9 +132,9 @@ function acquireReg(
       return join(existing, holder, options);
     }
     // Releasing (or crashed): wait for the release to finish, then get a fresh instance (SEMANTICS 1.4).
-    return existing
-      .whenGone()
-      .then(() => acquireReg(holder, reg, token, scope, requester, longLived, options, aliases));
+    return join(existing, holder, options, () =>
+      acquireReg(holder, reg, token, scope, requester, longLived, options, aliases),
+    );
   }
   checkNewCycle(reg, scope, requester);
   const recordScope =
@@ -180,8 +180,17 @@ export function addRef(record: InstanceRecord, holder: Holder): void {
   else holder.addDep(record);
 }
 
-/** Wait for a starting record as `holder`; the reference is added when it is ready. */
-function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | undefined): Promise<unknown> {
+/**
+ * Wait for a starting record as `holder`; the reference is added when it is ready. With `afterRelease`, wait
+ * instead until a releasing (or crashed) record is gone, then continue with `afterRelease()`. Either wait is
+ * given up like any pending resolve: with its scope (or the creation that needs it), signal or timeout.
+ */
+function join(
+  record: InstanceRecord,
+  holder: Holder,
+  options: AcquireOptions | undefined,
+  afterRelease?: () => MaybePromise<unknown>,
+): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let signal: AbortSignal | undefined;
@@ -205,7 +214,19 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
         if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
       },
     };
-    (record.waiters ??= new Set()).add(waiter);
+    if (afterRelease === undefined) (record.waiters ??= new Set()).add(waiter);
+    else {
+      void record.whenGone().then(() => {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        waiter.cleanup();
+        try {
+          resolve(afterRelease());
+        } catch (err) {
+          reject(err);
+        }
+      });
+    }
     if (holder instanceof Scope) {
       (holder.pendingWaiters ??= new Set()).add(waiter);
       signal = options?.signal;
@@ -232,7 +253,7 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
       }
     } else {
       (holder.childWaiters ??= new Set()).add(waiter);
-      (holder.waitingOn ??= new Set()).add(record);
+      if (afterRelease === undefined) (holder.waitingOn ??= new Set()).add(record);
     }
   });
 }
