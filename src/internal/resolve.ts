@@ -351,6 +351,8 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
         : [pending.error, err];
   const own = record.ownScope;
   const built = record.built;
+  // A useService function that already registered waits for this to clean up before it returns.
+  record.noMoreDependents?.resolve();
   const steps = (): MaybePromise<void> => {
     const d = built !== undefined ? disposeBuilt(record, built.value, errors) : undefined;
     const afterDispose = (): MaybePromise<void> => {

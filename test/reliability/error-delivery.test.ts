@@ -305,6 +305,31 @@ describe("error delivery", () => {
       await c.close();
     });
 
+    it("of a useService that already registered: it is told noMoreDependents and cleans up at once", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const taskError = new Error("background task failed");
+      const log: string[] = [];
+      c.register("svc", {
+        useService: async (svc) => {
+          svc.spawn(async () => {
+            throw taskError;
+          });
+          await null;
+          svc.register({});
+          await svc.noMoreDependents();
+          log.push("cleaned up");
+        },
+      });
+      const t0 = performance.now();
+      expect(await settle(c.createScope().resolve("svc"))).to.deep.equal({ ok: false, error: taskError });
+      // Not after the 1 s a task that ignores its cancellation is given.
+      expect(performance.now() - t0).to.be.lessThan(500);
+      expect(log).to.deep.equal(["cleaned up"]);
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("and the factory then fails with the cancellation that caused: the creation fails with the task's error", async () => {
       const logger = recordingLogger();
       const c = new Container({ logger });
