@@ -682,8 +682,10 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   record.crashed = true;
   record.ownScope?.cancel();
   const scopes = new Set<Scope>();
-  // Dependents that nobody holds (in their keep-alive window) are disposed now.
+  // Dependents that nobody holds (in their keep-alive window) are disposed now; dependents still starting
+  // fail their creation (their waiters are not holders yet).
   const idle: InstanceRecord[] = [];
+  const starting: InstanceRecord[] = [];
   const seen = new Set<InstanceRecord>([record]);
   const queue = [record];
   while (queue.length) {
@@ -694,12 +696,14 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
       if (holder instanceof Scope) scopes.add(holder);
       else if (!seen.has(holder)) {
         seen.add(holder);
-        queue.push(holder);
+        if (holder.state === "starting") starting.push(holder);
+        else queue.push(holder);
       }
     }
   }
   for (const r of idle) void releaseOrphan(r);
-  let received = false;
+  let received = starting.length > 0;
+  for (const r of starting) instanceFailed(r, new ScopeDiedError(record.name, err));
   for (const scope of scopes) {
     const died = new ScopeDiedError(record.name, err);
     if (scope.kind === "instance" && scope.onFailure) {

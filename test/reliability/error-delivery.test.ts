@@ -166,6 +166,43 @@ describe("error delivery", () => {
       expect(logger.entries).to.deep.equal([]);
     });
 
+    it("a crash under a dependent that is still starting fails that creation with ScopeDiedError", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crash = crashable(c, "S", log);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      c.register(
+        "D",
+        {
+          useFactory: async () => {
+            await gate;
+            log.push("D:create");
+            return { [Symbol.dispose]: () => void log.push("D:dispose") };
+          },
+        },
+        { dependsOn: ["S"] },
+      );
+      const q = c.createScope();
+      const dependent = settle(q.resolve("D"));
+      await delay(1);
+      const E = new Error("crashed under a starting dependent");
+      crash(E);
+      open();
+      const got = (await dependent) as { error: ScopeDiedError };
+      expect(got.error).to.be.instanceOf(ScopeDiedError);
+      expect(got.error.service).to.equal("S");
+      expect(got.error.cause).to.equal(E);
+      expect(log).to.deep.equal(["S:create", "D:create", "D:dispose", "S:dispose"]);
+      // The next resolve gets a fresh S at once.
+      await q.resolve("S");
+      expect(log.at(-1)).to.equal("S:create");
+      await q.close();
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
       const logger = recordingLogger();
       const c = new Container({ logger });
