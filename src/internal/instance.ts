@@ -62,8 +62,8 @@ export class InstanceRecord {
   map: Map<Registration, InstanceRecord> | undefined;
   /** The built value while its `@onInit` hooks run, to dispose it if they fail. */
   built: { value: unknown } | undefined;
-  /** A background task failed while it was starting: the creation fails with this. */
-  pendingFailure: { error: unknown } | undefined;
+  /** Failures of its own tasks (or crashes of its dependencies) while it was starting: the creation fails. */
+  pendingFailures: unknown[] | undefined;
   /** The teardown errors of a failed creation (after its primary error), for when nobody waits for it. */
   failureTeardown: unknown[] | undefined;
   /** `useService`: resolved when the last holder has released it. */

@@ -275,13 +275,13 @@ function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boo
 }
 
 function creationSucceeded(record: InstanceRecord, value: unknown): void {
-  if (record.pendingFailure !== undefined) {
+  if (record.pendingFailures !== undefined) {
     // Its useService function or a background task failed after the value was built but before it was
     // ready (a second register(), say): the creation fails with that error, like one that failed earlier.
     record.built = { value };
     let failing: Promise<never>;
     try {
-      failing = afterFailure(record, record.pendingFailure.error);
+      failing = afterFailure(record, record.pendingFailures[0]);
     } catch (err) {
       creationFailed(record, err);
       return;
@@ -342,13 +342,13 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
   // A background task that failed while it started failed the creation first; what failed after it comes
   // next, unless it is only the echo of the cancellation that failure caused (SEMANTICS 4.2).
-  const pending = record.pendingFailure;
+  const pending = record.pendingFailures ?? [];
   const errors: unknown[] =
-    pending === undefined || pending.error === err
+    pending.length === 0
       ? [err]
-      : isCancellation(err, record.abandonReason)
-        ? [pending.error]
-        : [pending.error, err];
+      : pending.includes(err) || isCancellation(err, record.abandonReason)
+        ? [...pending]
+        : [...pending, err];
   const own = record.ownScope;
   const built = record.built;
   // A useService function that already registered waits for this to clean up before it returns.
@@ -582,9 +582,9 @@ function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext
 
 /** The value exists: remember it (to dispose it if what follows fails), run `@onInit` hooks. */
 function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknown> {
-  if (record.pendingFailure !== undefined) {
+  if (record.pendingFailures !== undefined) {
     record.built = { value };
-    throw record.pendingFailure.error;
+    throw record.pendingFailures[0];
   }
   const hooks = hooksOf(value);
   const start = record.reg.container.serviceStarter;
@@ -606,7 +606,7 @@ function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknow
 }
 
 function finishBuild(record: InstanceRecord, value: unknown): unknown {
-  if (record.pendingFailure !== undefined) throw record.pendingFailure.error;
+  if (record.pendingFailures !== undefined) throw record.pendingFailures[0];
   record.built = undefined;
   return value;
 }
@@ -670,7 +670,7 @@ function runService(record: InstanceRecord): Promise<unknown> {
  */
 export function instanceFailed(record: InstanceRecord, err: unknown): void {
   if (record.state === "starting") {
-    record.pendingFailure ??= { error: err };
+    (record.pendingFailures ??= []).push(err);
     record.ownScope?.cancel();
     return;
   }

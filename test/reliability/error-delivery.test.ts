@@ -203,6 +203,30 @@ describe("error delivery", () => {
       expect(logger.entries).to.deep.equal([]);
     });
 
+    it("two crashes under a dependent still starting: its creation reports both, in order", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crashA = crashable(c, "A", log);
+      const crashB = crashable(c, "B", log);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      c.register("D", { useFactory: () => gate.then(() => ({})) }, { dependsOn: ["A", "B"] });
+      const dependent = settle(c.createScope().resolve("D"));
+      await delay(1);
+      const [EA, EB] = [new Error("A crashed"), new Error("B crashed")];
+      crashA(EA);
+      crashB(EB);
+      open();
+      const errors = flattenErrors(((await dependent) as { error: unknown }).error) as ScopeDiedError[];
+      expect(errors.map((e) => [e.constructor, e.service, e.cause])).to.deep.equal([
+        [ScopeDiedError, "A", EA],
+        [ScopeDiedError, "B", EB],
+      ]);
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
       const logger = recordingLogger();
       const c = new Container({ logger });
