@@ -342,12 +342,15 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
   // A background task that failed while it started failed the creation first; what failed after it comes
   // next, unless it is only the echo of the cancellation that failure caused (SEMANTICS 4.2).
-  const pending = record.pendingFailures ?? [];
+  const failures = (from: number): unknown[] =>
+    (record.pendingFailures ?? []).slice(from).filter((e) => !isCancellation(e, record.abandonReason));
+  const early = record.pendingFailures?.length ?? 0;
+  const pending = failures(0);
   const errors: unknown[] =
     pending.length === 0
       ? [err]
       : pending.includes(err) || isCancellation(err, record.abandonReason)
-        ? [...pending]
+        ? pending
         : [...pending, err];
   const own = record.ownScope;
   const built = record.built;
@@ -364,6 +367,8 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   if (own) own.cancel();
   const r = steps();
   const fail = (): never => {
+    // Failures that reached it while it was torn down (a dependency crashing meanwhile) come last.
+    errors.push(...failures(early));
     record.failureTeardown = errors.slice(1);
     throw combineErrors(errors, `creating ${record.name}`);
   };

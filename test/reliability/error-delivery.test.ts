@@ -227,6 +227,36 @@ describe("error delivery", () => {
       expect(logger.entries).to.deep.equal([]);
     });
 
+    it("a crash under a dependent whose failed creation is being torn down is reported with that failure", async () => {
+      const logger = recordingLogger();
+      const c = new Container({ logger });
+      const log: string[] = [];
+      const crash = crashable(c, "S", log);
+      const failed = new Error("D failed");
+      let disposing!: () => void;
+      const disposalStarted = new Promise<void>((resolve) => (disposing = resolve));
+      class D {
+        @onInit()
+        init(): void {
+          throw failed;
+        }
+        async [Symbol.asyncDispose](): Promise<void> {
+          disposing();
+          await delay(5);
+        }
+      }
+      c.register("D", { useFactory: () => new D() }, { dependsOn: ["S"] });
+      const dependent = settle(c.createScope().resolve("D"));
+      await disposalStarted;
+      const E = new Error("crashed while its dependent's creation was failing");
+      crash(E);
+      const errors = flattenErrors(((await dependent) as { error: unknown }).error);
+      expect(errors[0]).to.equal(failed);
+      expect(errors.slice(1).map((e) => (e as ScopeDiedError).cause)).to.deep.equal([E]);
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
       const logger = recordingLogger();
       const c = new Container({ logger });
