@@ -23,6 +23,16 @@ export interface Waiter {
   cleanup(): void;
 }
 
+/**
+ * A creation error passed on to dependents still starting: reported once, by a requester receiving it, or
+ * (when every dependent carrying it was abandoned) once the last of them is done.
+ */
+export interface Carry {
+  carriers: number;
+  received: boolean;
+  report: (() => void) | undefined;
+}
+
 /** A step of an instance's dependencies: one record, or a group acquired (and released) in parallel. */
 export type DepEntry = InstanceRecord | InstanceRecord[];
 
@@ -66,6 +76,8 @@ export class InstanceRecord {
   pendingFailures: unknown[] | undefined;
   /** The teardown errors of a failed creation (after its primary error), for when nobody waits for it. */
   failureTeardown: unknown[] | undefined;
+  /** Creation errors of its dependencies it received while it started. */
+  carrying: Carry[] | undefined;
   /** `useService`: resolved when the last holder has released it. */
   noMoreDependents: Deferred<void> | undefined;
   /** `useService`: the task running the service function. */

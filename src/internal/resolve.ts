@@ -12,7 +12,7 @@ import type { FactoryContext, Registration } from "../registration.js";
 import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
-import { InstanceRecord, type Holder, type Waiter } from "./instance.js";
+import { InstanceRecord, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
@@ -290,6 +290,8 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
     return;
   }
   record.markReady(value);
+  // A dependency's creation error it got past (a factory catching ctx.resolve) reached its user code.
+  dropCarried(record, true);
   const delivered = settleWaiters(record, (w) => {
     addRef(record, w.holder);
     w.resolve(value);
@@ -307,22 +309,65 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
   const container = record.reg.container;
   container.live.delete(record);
   record.markOver("failed");
+  const carry = carryOf(err);
+  let received = false;
   const delivered =
     settleWaiters(record, (w) => {
       w.reject(err);
-      // A parallel group gives up its other members now, before they can fail on their own (SEMANTICS 2.3).
-      if (!(w.holder instanceof Scope)) w.holder.groupFailed?.(err);
+      if (w.holder instanceof Scope) received = true;
+      else {
+        if (carry) {
+          carry.carriers++;
+          (w.holder.carrying ??= []).push(carry);
+        }
+        // A parallel group gives up its other members now, before they can fail on their own (SEMANTICS 2.3).
+        w.holder.groupFailed?.(err);
+      }
     }) || thrown;
+  if (carry && received) carry.received = true;
   if (!delivered) {
     // Nobody waits any more (the creation was abandoned): its teardown errors go to the container, and a
-    // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
+    // failure that is not the echo of the abandonment is logged (SEMANTICS 4.5).
     const teardown = record.failureTeardown ?? [];
     const primary = teardown.length ? (err as AggregateError).errors[0] : err;
-    if (!isCancellation(primary, record.abandonReason))
-      logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary);
-    for (const e of teardown) container.reportOrphan(e, record.name);
+    if (!isCancellation(primary, record.abandonReason)) {
+      reportOnce(record, primary, () =>
+        logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary),
+      );
+    }
+    for (const e of teardown) reportOnce(record, e, () => container.reportOrphan(e, record.name));
   }
   record.failureTeardown = undefined;
+  dropCarried(record, received);
+}
+
+const carries = new WeakMap<object, Carry>();
+
+function carryOf(err: unknown): Carry | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  let carry = carries.get(err);
+  if (!carry) carries.set(err, (carry = { carriers: 0, received: false, report: undefined }));
+  return carry;
+}
+
+/**
+ * Report an error of an abandoned creation; one a dependency passed on to it is reported only if no
+ * requester received it, once the last dependent carrying it is done (SEMANTICS 4.5: reported once).
+ */
+function reportOnce(record: InstanceRecord, error: unknown, report: () => void): void {
+  const carry = typeof error === "object" && error !== null ? carries.get(error) : undefined;
+  if (carry && record.carrying?.includes(carry)) carry.report ??= report;
+  else report();
+}
+
+/** The creation is over: it no longer carries its dependencies' errors (which a requester got, if `received`). */
+function dropCarried(record: InstanceRecord, received: boolean): void {
+  const carrying = record.carrying;
+  record.carrying = undefined;
+  for (const carry of carrying ?? []) {
+    if (received) carry.received = true;
+    if (--carry.carriers === 0 && !carry.received) carry.report?.();
+  }
 }
 
 // ----- creation ----------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import {
   CancelledError,
   Container,
   DisposeTimeoutError,
+  Lifetime,
   onInit,
   ScopeDiedError,
   sleep,
@@ -323,6 +324,87 @@ describe("error delivery", () => {
     expect(logger.entries.map((e) => [e.level, e.rest[0]])).to.deep.equal([["warn", errors.B]]);
     expect(logger.entries[0]!.msg).to.contain("B");
     expect(c.inspect().instances).to.deep.equal([]);
+    await c.close();
+  });
+
+  it("a dependency's creation error that a requester received is not logged again for an abandoned dependent", async () => {
+    const logger = recordingLogger();
+    const c = new Container({ logger });
+    const E = new Error("create B failed");
+    c.register("A", { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(20) }) });
+    c.register("B", {
+      useFactory: async () => {
+        await delay(5);
+        throw E;
+      },
+    });
+    c.register("D", { useFactory: () => ({}) }, { dependsOn: ["A", "B"] });
+    const [q1, q2] = [c.createScope("q1"), c.createScope("q2")];
+    const direct = settle(q1.resolve("B"));
+    const viaDependent = settle(q2.resolve("D"));
+    // B fails; while D's failed creation releases A (20 ms), q2 goes away: D is abandoned.
+    await delay(10);
+    await q2.close();
+    expect(await direct).to.deep.equal({ ok: false, error: E });
+    expect(((await viaDependent) as { error: unknown }).error).to.be.instanceOf(CancelledError);
+    await delay(30);
+    expect(logger.entries).to.deep.equal([]);
+    await c.close();
+  });
+
+  it("a dependency's creation error is not logged for an abandoned dependent when another dependent delivers it later", async () => {
+    const logger = recordingLogger();
+    const c = new Container({ logger });
+    const E = new Error("create S failed");
+    c.register("S", {
+      useFactory: async () => {
+        await delay(5);
+        throw E;
+      },
+    });
+    // Their failed creations release a slow dependency: D2 finishes first, D1 later.
+    c.register("A1", { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(40) }) });
+    c.register("A2", { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(15) }) });
+    c.register("D1", { useFactory: () => ({}) }, { dependsOn: ["A1", "S"] });
+    c.register("D2", { useFactory: () => ({}) }, { dependsOn: ["A2", "S"] });
+    const [q1, q2] = [c.createScope("q1"), c.createScope("q2")];
+    const d1 = settle(q1.resolve("D1"));
+    const d2 = settle(q2.resolve("D2"));
+    // S fails at 5 ms; D2, torn down until about 20 ms, is abandoned at 10 ms.
+    await delay(10);
+    await q2.close();
+    expect(((await d2) as { error: unknown }).error).to.be.instanceOf(CancelledError);
+    expect(await d1).to.deep.equal({ ok: false, error: E });
+    expect(logger.entries).to.deep.equal([]);
+    await c.close();
+  });
+
+  it("a dependency's creation error that only abandoned dependents carried is logged once", async () => {
+    const logger = recordingLogger();
+    const c = new Container({ logger });
+    const E = new Error("create S failed");
+    c.register("S", {
+      useFactory: async () => {
+        await delay(5);
+        throw E;
+      },
+    });
+    c.register(
+      "A",
+      { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(15) }) },
+      { lifetime: Lifetime.Transient },
+    );
+    c.register("D", { useFactory: () => ({}) }, { dependsOn: ["A", "S"], lifetime: Lifetime.Transient });
+    const q = c.createScope("q");
+    const both = [settle(q.resolve("D")), settle(q.resolve("D"))];
+    await delay(10);
+    await q.close();
+    for (const got of await Promise.all(both))
+      expect((got as { error: unknown }).error).to.be.instanceOf(CancelledError);
+    await delay(20);
+    expect(logger.entries.map((e) => [e.level, e.msg, e.rest[0]])).to.deep.equal([
+      ["warn", "Abandoned D failed: Error: create S failed", E],
+    ]);
     await c.close();
   });
 
