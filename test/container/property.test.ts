@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { Container, Lifetime, type Lifetime as LifetimeT, type Scope } from "asyncscope";
-import { delay, flattenErrors, recordingLogger } from "../support/helpers.js";
+import { delay, flattenErrors, propertyOptions, recordingLogger } from "../support/helpers.js";
 
 interface ServiceSpec {
   lifetime: LifetimeT;
@@ -138,7 +138,7 @@ describe("property: random dependency graphs", () => {
           for (const e of thrown) expect(reported.has(e), `${(e as Error).message} reported`).to.equal(true);
         },
       ),
-      { numRuns: Number(process.env.FC_RUNS ?? 150) },
+      propertyOptions(150),
     );
   });
 });

@@ -10,7 +10,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { Container, DisposeTimeoutError, ScopeClosedError, ScopeDiedError, type Scope } from "asyncscope";
-import { flattenErrors, recordingLogger, settle } from "../support/helpers.js";
+import { flattenErrors, propertyOptions, recordingLogger, settle } from "../support/helpers.js";
 import { Ledger } from "./model/ledger.js";
 import {
   instanceLine,
@@ -434,11 +434,7 @@ describe("model-based: random command sequences against the reference model", fu
           await new Run(specs).execute(commands);
         },
       ),
-      {
-        numRuns: Number(process.env.FC_RUNS ?? 1000),
-        ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
-        ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
-      },
+      propertyOptions(1000),
     );
   });
 });

@@ -163,3 +163,15 @@ export function flattenErrors(err: unknown): unknown[] {
   if (err instanceof AggregateError) return err.errors.flatMap(flattenErrors);
   return [err];
 }
+
+/**
+ * fast-check options for a property: `FC_RUNS` overrides the number of runs, `FC_SEED` and `FC_PATH`
+ * replay a failure (fast-check prints both when a property fails).
+ */
+export function propertyOptions(defaultRuns: number): { numRuns: number; seed?: number; path?: string } {
+  return {
+    numRuns: Number(process.env.FC_RUNS ?? defaultRuns),
+    ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
+    ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+  };
+}

@@ -19,6 +19,9 @@ export interface Built {
   readonly spec: ServiceSpec;
   /** The built values it received as dependencies, in declaration order (not known for useService). */
   readonly deps: Built[];
+  /** When its factory (constructor, useService function) was called, and when it returned the value. */
+  readonly startedAt: number;
+  readonly createdAt: number;
   disposals: number;
   disposeBegin: number;
   disposeEnd: number;
@@ -38,9 +41,12 @@ export class World {
   readonly built: Built[] = [];
   /** Every error our code threw, in the order thrown. */
   readonly injected: unknown[] = [];
+  /** Those that failed a creation: single flight gives each to every waiter of that creation. */
+  readonly creationErrors = new Set<unknown>();
   /** Disposals that were made to hang (each must give one DisposeTimeoutError). */
   hangs = 0;
   private clock = 0;
+  private uids = 0;
 
   /**
    * `pause` is where factories, hooks and disposers wait (each `ticks` long by default): a seeded scheduler
@@ -87,11 +93,16 @@ export class World {
     }
   }
 
-  /** An error thrown by our code, recorded when thrown. */
-  inject(message: string): Error {
-    const e = new Error(message);
-    this.injected.push(e);
-    return e;
+  /** An error thrown by our code, recorded when thrown; `creation` when it fails a creation. */
+  inject(message: string, creation = false): Error {
+    return this.injectError(new Error(message), creation);
+  }
+
+  /** Record an error our code throws (or rethrows). */
+  injectError<E>(error: E, creation = false): E {
+    this.injected.push(error);
+    if (creation) this.creationErrors.add(error);
+    return error;
   }
 
   tick(): number {
@@ -115,28 +126,31 @@ export class World {
     }
   }
 
-  private record(spec: ServiceSpec, deps: unknown[]): Built {
-    const built: Built = {
-      uid: this.built.length,
+  /** A value being built: it joins `built` (and must be disposed) once the library can have it. */
+  private record(spec: ServiceSpec, deps: unknown[], startedAt: number): Built {
+    return {
+      uid: this.uids++,
       spec,
       deps: deps.map((d) => (d as Value).built),
+      startedAt,
+      createdAt: this.tick(),
       disposals: 0,
       disposeBegin: 0,
       disposeEnd: 0,
       endedByCrash: false,
     };
-    this.built.push(built);
-    return built;
   }
 
   private factory(spec: ServiceSpec, deps: unknown[], scope: Scope): Value | Promise<Value> {
+    const startedAt = this.tick();
     const make = (): Value => {
       const failing = this.failing[spec.index];
       if (failing === "factory" || (failing === "init" && !spec.hooks)) {
-        throw this.inject(`create ${spec.name}`);
+        throw this.inject(`create ${spec.name}`, true);
       }
-      const built = this.record(spec, deps);
+      const built = this.record(spec, deps, startedAt);
       watchForCrash(scope, built);
+      this.built.push(built);
       return spec.hooks ? new HookedValue(built, this, failing === "init") : new Value(built, this);
     };
     return spec.ticks === 0 ? make() : this.pause(spec, `create ${spec.name}`).then(make);
@@ -149,13 +163,15 @@ export class World {
     const K = class extends Base {
       static inject = spec.steps.map((s) => tokenOf(s as number));
       constructor(...deps: unknown[]) {
+        const startedAt = world.tick();
         const failing = world.failing[spec.index];
         if (failing === "factory" || (failing === "init" && !spec.hooks)) {
-          throw world.inject(`construct ${spec.name}`);
+          throw world.inject(`construct ${spec.name}`, true);
         }
-        super(world.record(spec, deps), world, failing === "init");
+        super(world.record(spec, deps, startedAt), world, failing === "init");
         // SEMANTICS 5.10: a constructor runs with the instance's own scope as the current scope.
         watchForCrash(currentScope()!, this.built);
+        world.built.push(this.built);
       }
     };
     Object.defineProperty(K, "name", { value: `${spec.name}Class` });
@@ -163,9 +179,10 @@ export class World {
   }
 
   private async service(spec: ServiceSpec, svc: ServiceScope<Value>): Promise<void> {
+    const startedAt = this.tick();
     if (spec.ticks > 0) await this.pause(spec, `start ${spec.name}`);
     const failing = this.failing[spec.index];
-    if (failing === "factory") throw this.inject(`start ${spec.name}`);
+    if (failing === "factory") throw this.inject(`start ${spec.name}`, true);
     const value = { built: undefined as unknown as Built };
     svc.register(value as Value);
     if (failing === "init") {
@@ -173,11 +190,11 @@ export class World {
         svc.register(value as Value);
       } catch (err) {
         // A ConfigurationError: the creation fails with it.
-        this.injected.push(err);
-        throw err;
+        throw this.injectError(err, true);
       }
     }
-    const built = this.record(spec, []);
+    const built = this.record(spec, [], startedAt);
+    this.built.push(built);
     value.built = built;
     const crash = await new Promise<Error | undefined>((resolve) => {
       let over = false;
@@ -254,7 +271,7 @@ export class HookedValue extends Value {
   @onInit()
   async init(): Promise<void> {
     if (this.built.spec.ticks > 0) await this.world.pause(this.built.spec, `init ${this.built.spec.name}`);
-    if (this.failInit) throw this.world.inject(`init ${this.built.spec.name}#${this.built.uid}`);
+    if (this.failInit) throw this.world.inject(`init ${this.built.spec.name}#${this.built.uid}`, true);
   }
 
   @onNoMoreDependents()
@@ -268,6 +285,8 @@ export class HookedValue extends Value {
 
 /** A background task of the instance that fails when `built.crash` is called and ends when cancelled. */
 function watchForCrash(scope: Scope, built: Built): void {
+  // Its own scope is already cancelled when a dependency crashed while it started: it will not be ready.
+  if (scope.state !== "open") return;
   scope.spawn(
     (signal) =>
       new Promise<void>((resolve, reject) => {
