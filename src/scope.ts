@@ -150,9 +150,7 @@ export class Scope implements AsyncDisposable {
         this.outcome().then(resolve, reject);
       });
       Promise.prototype.then.call(p, undefined, noop);
-      p.onObserve = () => {
-        this.observed = true;
-      };
+      p.onObserve = () => this.markObserved();
       this.donePromise = p;
     }
     return this.donePromise;
@@ -409,7 +407,7 @@ export class Scope implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    this.observed = true;
+    this.markObserved();
     return this.whenClosed().then();
   }
 
@@ -667,7 +665,7 @@ export class Scope implements AsyncDisposable {
 
   /** @internal Wait for this scope to close, collecting its error into `errors` instead of throwing. */
   whenClosedQuietly(errors: unknown[]): Promise<void> {
-    this.observed = true;
+    this.markObserved();
     return this.whenClosed().then(noop, (err: unknown) => void errors.push(err));
   }
 
@@ -681,6 +679,12 @@ export class Scope implements AsyncDisposable {
   /** @internal A child finished closing: forget it unless its error still waits for an observer. */
   childClosed(child: Scope, failed: boolean): void {
     if (!failed || child.observed) this.children?.delete(child);
+  }
+
+  /** Someone takes this scope's outcome: a parent that kept it closed, to report its error, lets it go (9.4). */
+  private markObserved(): void {
+    this.observed = true;
+    if (this._state === "closed") this.parent?.childClosed(this, true);
   }
 }
 
