@@ -9,14 +9,27 @@ import {
   onInit,
   ScopeDiedError,
   sleep,
+  type Provider,
   type Scope,
 } from "asyncscope";
-import { delay, flattenErrors, recordingLogger, settle } from "../support/helpers.js";
+import { delay, flattenErrors, loggedContainer, settle } from "../support/helpers.js";
+
+/** A provider whose factory fails with `error` after `ms`. */
+const failingAfter = (ms: number, error: Error): Provider<never> => ({
+  useFactory: async () => {
+    await delay(ms);
+    throw error;
+  },
+});
+
+/** A provider whose instances take `ms` to dispose. */
+const slowToDispose = (ms: number): Provider<AsyncDisposable> => ({
+  useFactory: () => ({ [Symbol.asyncDispose]: () => delay(ms) }),
+});
 
 describe("error delivery", () => {
   it("a useService whose cleanup throws rejects release() and close() with that error, and logs nothing", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const thrown: Error[] = [];
     c.register("conn", {
       useService: async (svc) => {
@@ -40,8 +53,7 @@ describe("error delivery", () => {
   });
 
   it("a useService whose cleanup hangs past disposeTimeoutMs gives one DisposeTimeoutError, and its cancellation is no error", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     c.register(
       "conn",
       {
@@ -64,8 +76,7 @@ describe("error delivery", () => {
   });
 
   it("a useService that crashes is reported once, as the cause of its holder's ScopeDiedError, not again on disposal", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const crash = new Error("connection lost");
     c.register("conn", {
       useService: async (svc) => {
@@ -110,8 +121,7 @@ describe("error delivery", () => {
     }
 
     it("is reported to container.close() and disposes the idle instance at once", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crash = crashable(c, "S", log);
       const q = c.createScope();
@@ -127,8 +137,7 @@ describe("error delivery", () => {
     });
 
     it("disposes an idle dependent first; the next resolve builds both afresh", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crashB = crashable(c, "B", log);
       crashable(c, "A", log, { dependsOn: ["B"] });
@@ -148,8 +157,7 @@ describe("error delivery", () => {
     });
 
     it("a crash that reaches only a scope already cancelled goes to container.close(); the scope ends as it would", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crash = crashable(c, "S", log);
       const q = c.createScope();
@@ -168,8 +176,7 @@ describe("error delivery", () => {
     });
 
     it("a crash under a dependent that is still starting fails that creation with ScopeDiedError", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crash = crashable(c, "S", log);
       let open!: () => void;
@@ -205,8 +212,7 @@ describe("error delivery", () => {
     });
 
     it("two crashes under a dependent still starting: its creation reports both, in order", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crashA = crashable(c, "A", log);
       const crashB = crashable(c, "B", log);
@@ -229,8 +235,7 @@ describe("error delivery", () => {
     });
 
     it("a crash under a dependent whose failed creation is being torn down is reported with that failure", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crash = crashable(c, "S", log);
       const failed = new Error("D failed");
@@ -259,8 +264,7 @@ describe("error delivery", () => {
     });
 
     it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       const crash = crashable(c, "S", log);
       const q = c.createScope();
@@ -281,8 +285,7 @@ describe("error delivery", () => {
 
   it("a background task that fails while its async factory returns is reported once, whatever the timing", async () => {
     for (let ticks = 0; ticks < 6; ticks++) {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const E = new Error(`background task failed after ${ticks} ticks`);
       c.register("S", {
         useFactory: async (ctx) => {
@@ -309,8 +312,7 @@ describe("error delivery", () => {
   });
 
   it("two members of a parallel group that fail together: the first rejects the resolve, the second is logged", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const errors = { A: new Error("create A"), B: new Error("create B") };
     for (const name of ["A", "B"] as const) {
       c.register(name, {
@@ -328,16 +330,10 @@ describe("error delivery", () => {
   });
 
   it("a dependency's creation error that a requester received is not logged again for an abandoned dependent", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const E = new Error("create B failed");
-    c.register("A", { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(20) }) });
-    c.register("B", {
-      useFactory: async () => {
-        await delay(5);
-        throw E;
-      },
-    });
+    c.register("A", slowToDispose(20));
+    c.register("B", failingAfter(5, E));
     c.register("D", { useFactory: () => ({}) }, { dependsOn: ["A", "B"] });
     const [q1, q2] = [c.createScope("q1"), c.createScope("q2")];
     const direct = settle(q1.resolve("B"));
@@ -353,18 +349,12 @@ describe("error delivery", () => {
   });
 
   it("a dependency's creation error is not logged for an abandoned dependent when another dependent delivers it later", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const E = new Error("create S failed");
-    c.register("S", {
-      useFactory: async () => {
-        await delay(5);
-        throw E;
-      },
-    });
+    c.register("S", failingAfter(5, E));
     // Their failed creations release a slow dependency: D2 finishes first, D1 later.
-    c.register("A1", { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(40) }) });
-    c.register("A2", { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(15) }) });
+    c.register("A1", slowToDispose(40));
+    c.register("A2", slowToDispose(15));
     c.register("D1", { useFactory: () => ({}) }, { dependsOn: ["A1", "S"] });
     c.register("D2", { useFactory: () => ({}) }, { dependsOn: ["A2", "S"] });
     const [q1, q2] = [c.createScope("q1"), c.createScope("q2")];
@@ -380,20 +370,10 @@ describe("error delivery", () => {
   });
 
   it("a dependency's creation error that only abandoned dependents carried is logged once", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const E = new Error("create S failed");
-    c.register("S", {
-      useFactory: async () => {
-        await delay(5);
-        throw E;
-      },
-    });
-    c.register(
-      "A",
-      { useFactory: () => ({ [Symbol.asyncDispose]: () => delay(15) }) },
-      { lifetime: Lifetime.Transient },
-    );
+    c.register("S", failingAfter(5, E));
+    c.register("A", slowToDispose(15), { lifetime: Lifetime.Transient });
     c.register("D", { useFactory: () => ({}) }, { dependsOn: ["A", "S"], lifetime: Lifetime.Transient });
     const q = c.createScope("q");
     const both = [settle(q.resolve("D")), settle(q.resolve("D"))];
@@ -409,8 +389,7 @@ describe("error delivery", () => {
   });
 
   it("a creation abandoned as the container closes: its late disposal's errors still reach container.close()", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const D = new Error("dependency disposal failed");
     // Own background tasks give each release a few more steps, as real services have.
     const watch = (scope: Scope): void =>
@@ -453,8 +432,7 @@ describe("error delivery", () => {
 
   describe("a background task that fails while the instance is still starting", () => {
     it("and then an @onInit hook fails too: the creation reports both, the task's first", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const taskError = new Error("background task failed");
       const hookError = new Error("init failed");
       class Hooked {
@@ -479,8 +457,7 @@ describe("error delivery", () => {
     });
 
     it("of a useService that already registered: it is told noMoreDependents and cleans up at once", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const taskError = new Error("background task failed");
       const log: string[] = [];
       c.register("svc", {
@@ -504,8 +481,7 @@ describe("error delivery", () => {
     });
 
     it("and the factory then fails with the cancellation that caused: the creation fails with the task's error", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const taskError = new Error("background task failed");
       c.register("S", {
         useFactory: async (ctx) => {

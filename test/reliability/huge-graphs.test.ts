@@ -8,7 +8,7 @@ import {
   type Constructor,
   type Lifetime as LifetimeT,
 } from "asyncscope";
-import { recordingLogger, settle, wait } from "../support/helpers.js";
+import { loggedContainer, settle, wait } from "../support/helpers.js";
 
 const DEEP = 10_000;
 const WIDE = 100_000;
@@ -17,8 +17,7 @@ const LINEAR_MS = 15_000;
 
 /** A container whose logger must stay silent, and a tally of what its services disposed, in order. */
 function setup() {
-  const logger = recordingLogger();
-  const c = new Container({ logger });
+  const { c, logger } = loggedContainer();
   const disposed: number[] = [];
   const done = async (): Promise<void> => {
     expect(c.inspect().instances, "nothing alive").to.deep.equal([]);

@@ -12,7 +12,14 @@ import {
   ScopeDiedError,
   type Scope,
 } from "asyncscope";
-import { delay, flattenErrors, propertyOptions, recordingLogger, settle } from "../support/helpers.js";
+import {
+  delay,
+  flattenErrors,
+  loggedContainer,
+  propertyOptions,
+  recordingLogger,
+  settle,
+} from "../support/helpers.js";
 import { graph } from "./model/graph.js";
 import { Ledger } from "./model/ledger.js";
 import type { CreateFailure, DisposeMode, ServiceSpec } from "./model/reference.js";
@@ -60,8 +67,7 @@ describe("interleavings", function () {
         fc.scheduler(),
         fc.constantFrom<ServiceSpec["kind"]>("factory", "service"),
         async (s, kind) => {
-          const logger = recordingLogger();
-          const c = new Container({ logger });
+          const { c, logger } = loggedContainer();
           const world = scheduledWorld(s, single(Lifetime.Shared, kind));
           world.registerAll(c);
           const [q1, q2] = [c.createScope("q1"), c.createScope("q2")];
@@ -97,8 +103,7 @@ describe("interleavings", function () {
   });
 
   it("a resolve waiting for a release is given up with its scope, and takes no reference afterwards", async () => {
-    const logger = recordingLogger();
-    const c = new Container({ logger });
+    const { c, logger } = loggedContainer();
     const log: string[] = [];
     let n = 0;
     c.register("S", {
@@ -136,8 +141,7 @@ describe("interleavings", function () {
           fc.constantFrom<ServiceSpec["kind"]>("factory", "service"),
           fc.boolean(),
           async (s, kind, secondWaiter) => {
-            const logger = recordingLogger();
-            const c = new Container({ logger });
+            const { c, logger } = loggedContainer();
             const world = scheduledWorld(s, single(Lifetime.Shared, kind));
             world.registerAll(c);
             const [q1, q2] = [c.createScope("q1"), c.createScope("q2")];
@@ -163,8 +167,7 @@ describe("interleavings", function () {
     });
 
     it("a useService every requester left before it registered is told noMoreDependents and cleans up", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const log: string[] = [];
       c.register("svc", {
         useService: async (svc) => {
@@ -190,8 +193,7 @@ describe("interleavings", function () {
   it("two closes of a scope, its parent's and the container's, in any order: one outcome each, every disposer once", async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), async (s) => {
-        const logger = recordingLogger();
-        const c = new Container({ logger });
+        const { c, logger } = loggedContainer();
         const specs: ServiceSpec[] = [
           { index: 0, name: "S0", lifetime: "shared", kind: "factory", steps: [], hooks: true, ticks: 1 },
           { index: 1, name: "S1", lifetime: "scoped", kind: "class", steps: [0], hooks: false, ticks: 1 },

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { Container, Lifetime, type Scope } from "asyncscope";
-import { delay, propertyOptions, recordingLogger } from "../support/helpers.js";
+import { delay, loggedContainer, propertyOptions } from "../support/helpers.js";
 
 interface Ctx {
   readonly id: number;
@@ -20,8 +20,7 @@ interface Handler {
 
 /** ctx and repo are scoped (repo on ctx), handler transient (on repo, ctx and a shared service). */
 function requestServices(pause: (what: string) => Promise<void>) {
-  const logger = recordingLogger();
-  const c = new Container({ logger });
+  const { c, logger } = loggedContainer();
   let ids = 0;
   const ctxDisposals: number[] = [];
   c.register(
@@ -126,8 +125,7 @@ describe("isolation", function () {
 
   describe("a scope releases only its own references", () => {
     it("a child cannot release its parent's, nor a sibling its sibling's", async () => {
-      const logger = recordingLogger();
-      const c = new Container({ logger });
+      const { c, logger } = loggedContainer();
       const disposed: string[] = [];
       c.register("S", { useFactory: () => ({ dispose: () => void disposed.push("S") }) });
       const refs = (): number[] => c.inspect().instances.map((i) => i.refCount);

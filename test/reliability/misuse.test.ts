@@ -11,7 +11,7 @@ import {
   ScopeClosedError,
   type Scope,
 } from "asyncscope";
-import { recordingLogger, settle } from "../support/helpers.js";
+import { loggedContainer, settle } from "../support/helpers.js";
 
 const BAD_TOKENS: [string, unknown][] = [
   ["undefined", undefined],
@@ -26,8 +26,7 @@ const BAD_TOKENS: [string, unknown][] = [
 
 /** A container with one shared service "ok" that counts its creations and disposals. */
 function healthyContainer() {
-  const logger = recordingLogger();
-  const c = new Container({ logger, name: "app" });
+  const { c, logger } = loggedContainer({ name: "app" });
   const counts = { created: 0, disposed: 0 };
   c.register("ok", {
     useFactory: async () => {

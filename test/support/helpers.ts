@@ -1,8 +1,9 @@
 // Shared test helpers: an event log, plain and cancellable sleeps, a recording logger, and services that
 // log what CASES.md logs (`S:create`, `S:dispose`, `S:nmd`, with :begin/:end variants when they wait).
 import {
+  Container,
   onNoMoreDependents,
-  type Container,
+  type ContainerOptions,
   type DependencyList,
   type Lifetime,
   type Logger,
@@ -31,6 +32,12 @@ export function wait(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Milliseconds since `t0`. */
 export const since = (t0: number): number => performance.now() - t0;
+
+/** A container whose logger records every call: assert `logger.entries` when nothing may be logged. */
+export function loggedContainer(options: Omit<ContainerOptions, "logger"> = {}) {
+  const logger = recordingLogger();
+  return { c: new Container({ ...options, logger }), logger };
+}
 
 /** A logger that records every call, for assertions. */
 export function recordingLogger(): Logger & { entries: { level: string; msg: string; rest: unknown[] }[] } {
