@@ -68,6 +68,8 @@ export class InstanceRecord {
   keepAliveTimer: NodeJS.Timeout | undefined;
   /** Set when the instance crashed after it was ready. */
   crashed = false;
+  /** Set when something it depends on crashed: it goes once its holders let go (SEMANTICS 5.11). */
+  dependencyCrashed = false;
   /** The shared or scoped map it is registered in. */
   map: Map<Registration, InstanceRecord> | undefined;
   /** The built value while its `@onInit` hooks run, to dispose it if they fail. */
@@ -108,6 +110,11 @@ export class InstanceRecord {
 
   get name(): string {
     return this.reg.name;
+  }
+
+  /** Crashed, or a dependency did: never handed out again, never kept alive. */
+  get dying(): boolean {
+    return this.crashed || this.dependencyCrashed;
   }
 
   get creationSignal(): AbortSignal {

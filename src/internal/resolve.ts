@@ -54,7 +54,7 @@ export function lookupInScope(scope: Scope, token: unknown): unknown {
   if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton)
     record = scope.container.instances.get(reg);
   else if (reg.lifetime === Lifetime.Scoped) record = scope.scoped?.get(reg);
-  if (!record || record.state !== "ready" || record.crashed) return undefined;
+  if (!record || record.state !== "ready" || record.dying) return undefined;
   addRef(record, scope);
   return record.value;
 }
@@ -123,7 +123,7 @@ function acquireReg(
   else if (lifetime === Lifetime.Scoped) map = scope.scoped ??= new Map();
   const existing = map?.get(reg);
   if (existing !== undefined) {
-    if (existing.state === "ready" && !existing.crashed) {
+    if (existing.state === "ready" && !existing.dying) {
       addRef(existing, holder);
       return existing.value;
     }
@@ -131,7 +131,8 @@ function acquireReg(
       checkJoinCycle(existing, requester);
       return join(existing, holder, options);
     }
-    // Releasing (or crashed): wait for the release to finish, then get a fresh instance (SEMANTICS 1.4).
+    // Releasing (or crashed, or a dependency did): wait for the release to finish, then get a fresh
+    // instance (SEMANTICS 1.4).
     return join(existing, holder, options, () =>
       acquireReg(holder, reg, token, scope, requester, longLived, options, aliases),
     );
@@ -747,7 +748,10 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
       else if (!seen.has(holder)) {
         seen.add(holder);
         if (holder.state === "starting") starting.push(holder);
-        else queue.push(holder);
+        else {
+          holder.dependencyCrashed = true;
+          queue.push(holder);
+        }
       }
     }
   }

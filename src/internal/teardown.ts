@@ -21,11 +21,11 @@ export function dropRef(
   if (record.refCount > 0 || record.pinned || record.state !== "ready") return;
   const keepAlive = record.reg.keepAliveMs;
   const container = record.reg.container;
-  // A crashed instance is never kept alive: its dependents are gone and the next resolve needs a fresh one.
+  // A crashed instance (or one whose dependency crashed) is never kept alive: the next resolve needs a fresh one.
   if (
     record.lifetime === Lifetime.Shared &&
     keepAlive > 0 &&
-    !record.crashed &&
+    !record.dying &&
     container.root.state === "open"
   ) {
     record.keepAliveTimer = setTimeout(() => {

@@ -263,6 +263,35 @@ describe("error delivery", () => {
       expect(logger.entries).to.deep.equal([]);
     });
 
+    it("a dependent of a crashed service is not handed out again while its holders shut down", async () => {
+      const { c, logger } = loggedContainer();
+      const log: string[] = [];
+      const crashS = crashable(c, "S", log);
+      crashable(c, "D", log, { dependsOn: ["S"] });
+      const q1 = c.createScope("q1");
+      const first = await q1.resolve("D");
+      // A task that takes a while to stop keeps q1 holding D (and so S) after the crash cancels it.
+      q1.spawn(
+        (signal) => new Promise((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, 20))),
+      );
+      const E = new Error("crashed under a live dependent");
+      crashS(E);
+      await delay(1);
+      const q2 = c.createScope("q2");
+      const hung = delay(500).then(() => "hung");
+      // Not the old D, whose S is dead: a fresh D on a fresh S, once the old ones are gone.
+      const second = await Promise.race([q2.resolve("D"), hung]);
+      expect(second).to.not.equal("hung");
+      expect(second).to.not.equal(first);
+      expect(await Promise.race([q2.resolve("S"), hung])).to.not.equal("hung");
+      expect(log).to.deep.equal(["S:create", "D:create", "D:dispose", "S:dispose", "S:create", "D:create"]);
+      const died = ((await settle(q1.done)) as { error: ScopeDiedError }).error;
+      expect(died.cause).to.equal(E);
+      await q2.close();
+      await c.close();
+      expect(logger.entries).to.deep.equal([]);
+    });
+
     it("a crashed service is disposed when its holders are gone, not kept alive; a resolve gets a fresh one", async () => {
       const { c, logger } = loggedContainer();
       const log: string[] = [];
