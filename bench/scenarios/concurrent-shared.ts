@@ -1,0 +1,24 @@
+import { isNotApplicable } from "../adapter.js";
+import type { Scenario } from "./scenario.js";
+
+export const concurrentShared: Scenario = {
+  id: "F",
+  title: "10,000 concurrent resolves of a shared service whose async factory takes 1 ms",
+  unit: "ms",
+  async measure(adapter, { sharedRequests, factoryMs }) {
+    const fixture = adapter.concurrentShared(sharedRequests, factoryMs);
+    if (isNotApplicable(fixture)) return fixture;
+    const shared = await fixture;
+    const start = performance.now();
+    const values = await shared.resolveAll();
+    const elapsed = performance.now() - start;
+    const instances = new Set(values).size;
+    const factoryCalls = shared.factoryCalls;
+    await shared.close();
+    return { value: elapsed, extras: { factoryCalls, instances } };
+  },
+  describe({ max }) {
+    const calls = max.factoryCalls!;
+    return `${calls} factory call${calls === 1 ? "" : "s"}, ${max.instances} distinct instance${max.instances === 1 ? "" : "s"}`;
+  },
+};
