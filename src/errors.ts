@@ -80,11 +80,15 @@ named(ResolutionError, "ResolutionError");
 export class CycleError extends AsyncScopeError {
   /** The cycle, first element repeated at the end: `["A", "B", "A"]`. */
   readonly path: string[];
-  constructor(path: string[]) {
+  constructor(path: string[], resolutionPath?: string[]) {
+    const via =
+      resolutionPath && resolutionPath.length > path.length
+        ? ` (resolution path: ${resolutionPath.join(" -> ")})`
+        : "";
     super(
       "ERR_CYCLE",
-      `Dependency cycle: ${path.join(" -> ")}. Break it with a dependency that is resolved later ` +
-        `(ctx.resolve in a factory) or restructure the services.`,
+      `Dependency cycle: ${path.join(" -> ")}${via}. Break it by restructuring the services, or move one ` +
+        `dependency out of the constructor into a later lookup.`,
     );
     this.path = path;
   }
@@ -142,7 +146,10 @@ export class ScopeClosedError extends AsyncScopeError {
   /** The name of the scope. */
   readonly scope: string;
   constructor(scope: string, what: string, state: string) {
-    super("ERR_SCOPE_CLOSED", `Cannot ${what}: scope "${scope}" is ${state}. Create a new scope for new work.`);
+    super(
+      "ERR_SCOPE_CLOSED",
+      `Cannot ${what}: scope "${scope}" is ${state}. Create a new scope for new work.`,
+    );
     this.scope = scope;
   }
 }

@@ -4,12 +4,45 @@
  *
  * @module asyncscope
  */
+// tsyringe needs the Reflect metadata API before it loads.
 import "reflect-metadata";
 
+// Tokens and lifetimes
 export { Lifetime } from "./lifetimes.js";
 export type { Constructor, Token } from "./tokens.js";
+
+// Decorators (tsyringe's are re-exported and honoured by the resolver)
+export { scopedService, onInit, onNoMoreDependents } from "./decorators.js";
+export { injectable, inject, injectAll, delay } from "tsyringe";
+export type { InjectionToken } from "tsyringe";
+
+// Container and scopes
+export { Container } from "./container.js";
+export type { ContainerOptions } from "./container.js";
+export type {
+  DependencyList,
+  ServiceOptions,
+  Provider,
+  FactoryContext,
+  RegisterOptions,
+} from "./registration.js";
+export { Scope } from "./scope.js";
+export type { ServiceScope } from "./scope.js";
 export type { Logger } from "./logger.js";
+
+// Tasks
 export type { SpawnOptions, Task } from "./task.js";
+export { currentScope, sleep } from "./current-scope.js";
+
+// Program entry
+export { runMain } from "./run-main.js";
+export type { RunMainOptions } from "./run-main.js";
+
+// Inspection
+export { toMermaid, toDot } from "./inspect.js";
+export type { GraphSnapshot } from "./inspect.js";
+
+// Errors
 export {
   AsyncScopeError,
   ResolutionError,

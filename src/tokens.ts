@@ -62,7 +62,9 @@ export function checkToken(token: unknown, where: string): Token {
   if (isDelayed(token)) {
     const target = (token as unknown as { wrap: () => unknown }).wrap();
     if (typeof target !== "function") {
-      throw new ConfigurationError(`${where}: delay(() => …) returned ${describeValue(target)}, not a class.`);
+      throw new ConfigurationError(
+        `${where}: delay(() => …) returned ${describeValue(target)}, not a class.`,
+      );
     }
     return target as Constructor;
   }

@@ -1,0 +1,54 @@
+/** A value now, or later. The resolver and teardown stay synchronous until something really waits. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+export function isPromise(value: unknown): value is Promise<unknown> {
+  return value instanceof Promise;
+}
+
+export const noop = (): void => {};
+
+/** A promise with its settle functions, for single-flight waits. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Combine errors by the error policy (SEMANTICS 4.1–4.2): one is itself, several an AggregateError. */
+export function combineErrors(errors: readonly unknown[], what: string): unknown {
+  if (errors.length === 1) return errors[0];
+  return new AggregateError(errors, `${errors.length} errors in ${what}; the first is the primary one.`);
+}
+
+// Sync recursion (deep dependency chains resolved or released without any await) is bounded: past this
+// depth the work continues on a fresh stack in a microtask, so a 10,000-deep chain cannot overflow.
+let depth = 0;
+const MAX_SYNC_DEPTH = 200;
+
+export function withDepth<A, B, R>(fn: (a: A, b: B) => MaybePromise<R>, a: A, b: B): MaybePromise<R> {
+  if (depth >= MAX_SYNC_DEPTH) return Promise.resolve().then(() => fn(a, b));
+  depth++;
+  try {
+    return fn(a, b);
+  } finally {
+    depth--;
+  }
+}

@@ -1,0 +1,707 @@
+import {
+  ConfigurationError,
+  CycleError,
+  LifetimeError,
+  ResolutionError,
+  ScopeDiedError,
+  TimeoutError,
+} from "../errors.js";
+import { Lifetime } from "../lifetimes.js";
+import { logSafely } from "../logger.js";
+import type { FactoryContext, Registration } from "../registration.js";
+import { InstanceScope, Scope, giveUp } from "../scope.js";
+import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
+import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
+import { InstanceRecord, type Holder, type Waiter } from "./instance.js";
+import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
+import { hooksOf, type ParamSpec } from "./metadata.js";
+import { isCancellation } from "./task-impl.js";
+import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
+
+interface AcquireOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** `scope.resolve(token)`: +1 reference held by the scope. */
+export function acquireFromScope(
+  scope: Scope,
+  token: unknown,
+  options?: AcquireOptions,
+): MaybePromise<unknown> {
+  if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+  return acquire(scope, checkToken(token, "resolve"), scope, undefined, false, options);
+}
+
+/** `scope.resolveAll(token)`: every provider, in registration order, acquired as a parallel group. */
+export async function resolveAllFromScope(scope: Scope, token: unknown): Promise<unknown[]> {
+  const t = checkToken(token, "resolveAll");
+  const regs = scope.container.registrationsFor(t);
+  const values: unknown[] = [];
+  for (const reg of regs) values.push(await acquireReg(scope, reg, t, scope, undefined, false, undefined));
+  return values;
+}
+
+/** `scope.lookup(token)`: the ready instance (+1 reference) or undefined; never creates, never waits. */
+export function lookupInScope(scope: Scope, token: unknown): unknown {
+  const t = checkToken(token, "lookup");
+  let reg = scope.container.findRegistration(t);
+  for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++)
+    reg = scope.container.findRegistration(reg.existing!);
+  if (!reg) return undefined;
+  if (reg.kind === "value") return reg.value;
+  let record: InstanceRecord | undefined;
+  if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton)
+    record = scope.container.instances.get(reg);
+  else if (reg.lifetime === Lifetime.Scoped) record = scope.scoped?.get(reg);
+  if (!record || record.state !== "ready" || record.crashed) return undefined;
+  addRef(record, scope);
+  return record.value;
+}
+
+/**
+ * Acquire `token` for `holder`: the value now when everything needed is ready, else a promise.
+ * `scope` is where scoped dependencies come from; `requester` is the instance being created, if any.
+ */
+export function acquire(
+  holder: Holder,
+  token: Token,
+  scope: Scope,
+  requester: InstanceRecord | undefined,
+  longLived: boolean,
+  options: AcquireOptions | undefined,
+): MaybePromise<unknown> {
+  const reg = scope.container.findRegistration(token);
+  if (reg === undefined) {
+    throw new ResolutionError(
+      `No provider for ${describeToken(token)}. Register it with container.register(…) or decorate the class ` +
+        `with @scopedService / @injectable.`,
+      [...pathOf(requester), tokenName(token)],
+    );
+  }
+  return acquireReg(holder, reg, token, scope, requester, longLived, options);
+}
+
+function acquireReg(
+  holder: Holder,
+  reg: Registration,
+  token: Token,
+  scope: Scope,
+  requester: InstanceRecord | undefined,
+  longLived: boolean,
+  options: AcquireOptions | undefined,
+  aliases?: Set<Registration>,
+): MaybePromise<unknown> {
+  switch (reg.kind) {
+    case "value":
+      return reg.value;
+    case "fallback":
+      return scope.container.fallbackResolve(token);
+    case "existing": {
+      const seen = aliases ?? new Set<Registration>();
+      if (seen.has(reg)) throw new CycleError([...[...seen].map((r) => r.name), reg.name]);
+      seen.add(reg);
+      const target = scope.container.findRegistration(reg.existing!);
+      if (!target) return acquire(holder, reg.existing!, scope, requester, longLived, options);
+      return acquireReg(holder, target, reg.existing!, scope, requester, longLived, options, seen);
+    }
+  }
+  const lifetime = reg.lifetime;
+  if (lifetime === Lifetime.Scoped && longLived && requester) {
+    const path = [...pathOf(requester), reg.name];
+    const captor = chainOf(requester).find(
+      (r) => r.lifetime === Lifetime.Shared || r.lifetime === Lifetime.Singleton,
+    );
+    throw new LifetimeError(
+      captor ? path.slice(chainOf(requester).indexOf(captor)) : path,
+      captor?.lifetime ?? "shared",
+    );
+  }
+  const container = scope.container;
+  let map: Map<Registration, InstanceRecord> | undefined;
+  if (lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton) map = container.instances;
+  else if (lifetime === Lifetime.Scoped) map = scope.scoped ??= new Map();
+  const existing = map?.get(reg);
+  if (existing !== undefined) {
+    if (existing.state === "ready" && !existing.crashed) {
+      addRef(existing, holder);
+      return existing.value;
+    }
+    if (existing.state === "starting") {
+      checkJoinCycle(existing, requester);
+      return join(existing, holder, options);
+    }
+    // Releasing (or crashed): wait for the release to finish, then get a fresh instance (SEMANTICS 1.4).
+    return existing
+      .whenGone()
+      .then(() => acquireReg(holder, reg, token, scope, requester, longLived, options, aliases));
+  }
+  checkNewCycle(reg, scope, requester);
+  const recordScope =
+    lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton ? container.root : scope;
+  const record = new InstanceRecord(
+    reg,
+    lifetime,
+    recordScope,
+    requester,
+    longLived || lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton,
+  );
+  if (map !== undefined) {
+    map.set(reg, record);
+    record.map = map;
+  }
+  record.pinned = lifetime === Lifetime.Singleton || lifetime === Lifetime.Scoped;
+  container.live.add(record);
+  let result: MaybePromise<unknown>;
+  try {
+    result = withDepth(create, record, undefined);
+  } catch (err) {
+    creationFailed(record, err, true);
+    throw err;
+  }
+  if (!isPromise(result)) {
+    record.markReady(result);
+    addRef(record, holder);
+    return result;
+  }
+  // The requester now waits for it: join() records the waits-for edge used by the cycle check.
+  const waiting = join(record, holder, options);
+  result.then(
+    (value) => creationSucceeded(record, value),
+    (err: unknown) => creationFailed(record, err),
+  );
+  return waiting;
+}
+
+/** Add one reference from `holder` to a ready record. */
+export function addRef(record: InstanceRecord, holder: Holder): void {
+  record.addHolder(holder);
+  if (holder instanceof Scope) (holder.refs ??= []).push(record);
+  else holder.addDep(record);
+}
+
+function unwait(requester: InstanceRecord | undefined, record: InstanceRecord): void {
+  const list = requester?.waitingOn;
+  if (!list) return;
+  const i = list.lastIndexOf(record);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/** Wait for a starting record as `holder`; the reference is added when it is ready. */
+function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | undefined): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let signal: AbortSignal | undefined;
+    let ambientSignal: AbortSignal | undefined;
+    let onAbort: (() => void) | undefined;
+    let onAmbientAbort: (() => void) | undefined;
+    const waiter: Waiter = {
+      record,
+      holder,
+      settled: false,
+      resolve,
+      reject,
+      cleanup() {
+        if (holder instanceof Scope) holder.pendingWaiters?.delete(waiter);
+        else {
+          holder.childWaiters?.delete(waiter);
+          unwait(holder, record);
+        }
+        if (timer !== undefined) clearTimeout(timer);
+        if (onAbort) signal!.removeEventListener("abort", onAbort);
+        if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
+      },
+    };
+    (record.waiters ??= []).push(waiter);
+    if (holder instanceof Scope) {
+      (holder.pendingWaiters ??= new Set()).add(waiter);
+      signal = options?.signal;
+      if (signal) {
+        onAbort = () => giveUp(waiter, signal!.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      const ambient = currentAmbient();
+      ambientSignal = ambient?.signal;
+      if (ambientSignal && ambientSignal !== signal) {
+        if (ambientSignal.aborted) {
+          giveUp(waiter, ambientSignal.reason);
+          return;
+        }
+        onAmbientAbort = () => giveUp(waiter, ambientSignal!.reason);
+        ambientSignal.addEventListener("abort", onAmbientAbort, { once: true });
+      }
+      const ms = options?.timeoutMs;
+      if (ms !== undefined) {
+        timer = setTimeout(
+          () => giveUp(waiter, new TimeoutError(`Resolving ${record.name} took longer than ${ms} ms.`, ms)),
+          ms,
+        );
+      }
+    } else {
+      (holder.childWaiters ??= new Set()).add(waiter);
+      if (!(holder.waitingOn ?? []).includes(record)) (holder.waitingOn ??= []).push(record);
+    }
+  });
+}
+
+/** Settle every waiter still waiting; returns whether anyone received the outcome. */
+function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boolean {
+  const waiters = record.waiters ?? [];
+  record.waiters = undefined;
+  let delivered = false;
+  for (const w of waiters) {
+    if (w.settled) continue;
+    w.settled = true;
+    w.cleanup();
+    delivered = true;
+    settle(w);
+  }
+  return delivered;
+}
+
+function creationSucceeded(record: InstanceRecord, value: unknown): void {
+  record.markReady(value);
+  const delivered = settleWaiters(record, (w) => {
+    addRef(record, w.holder);
+    w.resolve(value);
+  });
+  if (!delivered) {
+    // Every requester went away while it started: dispose it at once (SEMANTICS 2.4).
+    record.abandoned = true;
+    record.unmap();
+    void releaseOrphan(record);
+  }
+}
+
+function creationFailed(record: InstanceRecord, err: unknown, thrown = false): void {
+  record.unmap();
+  const container = record.reg.container;
+  container.live.delete(record);
+  record.markOver("failed");
+  const delivered = settleWaiters(record, (w) => w.reject(err)) || thrown;
+  if (!delivered) {
+    // Nobody waits any more (the creation was abandoned): its teardown errors go to the container, and a
+    // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
+    const teardown = record.failureTeardown ?? [];
+    const primary = teardown.length ? (err as AggregateError).errors[0] : err;
+    if (!isCancellation(primary, record.abandonReason))
+      logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary);
+    for (const e of teardown) container.reportOrphan(e, record.name);
+  }
+  record.failureTeardown = undefined;
+}
+
+// ----- creation ----------------------------------------------------------------------------------------
+
+/** Acquire dependencies, build, run hooks. On failure, release what was acquired, then rethrow. */
+function create(record: InstanceRecord): MaybePromise<unknown> {
+  let result: MaybePromise<unknown>;
+  try {
+    result = createSteps(record);
+  } catch (err) {
+    return afterFailure(record, err);
+  }
+  return isPromise(result) ? result.catch((err: unknown) => afterFailure(record, err)) : result;
+}
+
+function afterFailure(record: InstanceRecord, err: unknown): never | Promise<never> {
+  if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
+  const errors: unknown[] = [err];
+  const own = record.ownScope;
+  const built = record.built;
+  const steps = (): MaybePromise<void> => {
+    const d = built !== undefined ? disposeBuilt(record, built.value, errors) : undefined;
+    const afterDispose = (): MaybePromise<void> => {
+      const c = own ? own.whenClosedQuietly(errors) : undefined;
+      return isPromise(c) ? c.then(() => releaseDeps(record, errors)) : releaseDeps(record, errors);
+    };
+    return isPromise(d) ? d.then(afterDispose) : afterDispose();
+  };
+  if (own) own.cancel();
+  const r = steps();
+  const fail = (): never => {
+    record.failureTeardown = errors.slice(1);
+    throw combineErrors(errors, `creating ${record.name}`);
+  };
+  return isPromise(r) ? r.then(fail) : fail();
+}
+
+function createSteps(record: InstanceRecord): MaybePromise<unknown> {
+  const reg = record.reg;
+  if (reg.kind === "class") {
+    const params = reg.params;
+    const args = new Array<unknown>(params.length);
+    for (let i = 0; i < params.length; i++) {
+      const v = acquireParam(record, params[i]!);
+      if (isPromise(v)) return classAsync(record, args, i, v);
+      args[i] = v;
+    }
+    if (reg.dependsOn.length > 0) return acquireDependsOn(record).then(() => build(record, args, []));
+    return build(record, args, []);
+  }
+  if (reg.dependsOn.length > 0) return acquireDependsOn(record).then((deps) => build(record, [], deps));
+  return build(record, [], []);
+}
+
+async function classAsync(record: InstanceRecord, args: unknown[], from: number, pending: Promise<unknown>) {
+  const params = record.reg.params;
+  args[from] = await pending;
+  for (let i = from + 1; i < params.length; i++) args[i] = await acquireParam(record, params[i]!);
+  if (record.reg.dependsOn.length > 0) await acquireDependsOn(record);
+  return build(record, args, []);
+}
+
+function acquireParam(record: InstanceRecord, spec: ParamSpec): MaybePromise<unknown> {
+  const token = checkToken(spec.token as AnyToken, `${record.name} constructor`);
+  if (spec.multiple) return acquireAll(record, token);
+  if (spec.optional && !record.reg.container.canResolve(token)) return undefined;
+  return acquire(record, token, record.scope, record, record.longLived, undefined);
+}
+
+async function acquireAll(record: InstanceRecord, token: Token): Promise<unknown[]> {
+  const regs = record.reg.container.registrationsFor(token, true);
+  return acquireGroup(
+    record,
+    regs.map(
+      (reg) => () => acquireReg(record, reg, token, record.scope, record, record.longLived, undefined),
+    ),
+  );
+}
+
+/** The `dependsOn` list: steps one after another, an inner array in parallel (SEMANTICS 1.6, 2.3). */
+async function acquireDependsOn(record: InstanceRecord): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const step of record.reg.dependsOn) {
+    if (!step.parallel) {
+      out.push(await acquire(record, step.token, record.scope, record, record.longLived, undefined));
+    } else {
+      const tokens = step.tokens;
+      out.push(
+        ...(await acquireGroup(
+          record,
+          tokens.map((t) => () => acquire(record, t, record.scope, record, record.longLived, undefined)),
+        )),
+      );
+    }
+  }
+  return out;
+}
+
+/** Acquire in parallel (launched in order); the first failure gives up the others (SEMANTICS 2.3). */
+function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknown>)[]): Promise<unknown[]> {
+  const group: InstanceRecord[] = [];
+  (record.deps ??= []).push(group);
+  record.group = group;
+  const results = new Array<unknown>(starts.length);
+  return new Promise<unknown[]>((resolve, reject) => {
+    let remaining = starts.length;
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      record.group = undefined;
+      if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
+      reject(err);
+    };
+    const settle = (): void => {
+      if (--remaining === 0 && !failed) {
+        record.group = undefined;
+        resolve(results);
+      }
+    };
+    if (remaining === 0) {
+      record.group = undefined;
+      resolve(results);
+      return;
+    }
+    starts.forEach((start, i) => {
+      if (failed) return;
+      let v: MaybePromise<unknown>;
+      try {
+        v = start();
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (isPromise(v)) {
+        v.then((x) => {
+          results[i] = x;
+          settle();
+        }, fail);
+      } else {
+        results[i] = v;
+        settle();
+      }
+    });
+  });
+}
+
+/** What `currentScope()` sees while an instance is built: its own scope, made only if someone asks. */
+class RecordAmbient implements Ambient {
+  constructor(private readonly record: InstanceRecord) {}
+  get scope(): Scope {
+    return ownScopeOf(this.record);
+  }
+  get signal(): AbortSignal {
+    return this.record.creationSignal;
+  }
+}
+
+function lazyAmbient(record: InstanceRecord): Ambient {
+  return new RecordAmbient(record);
+}
+
+/** The instance's own task scope, made on first use (SEMANTICS 3.5, 5.10, 5.11). */
+export function ownScopeOf(record: InstanceRecord): Scope {
+  if (!record.ownScope) {
+    const container = record.reg.container;
+    const own = new InstanceScope(container, container.root, record.name, "instance");
+    own.onFailure = (err) => instanceFailed(record, err);
+    record.ownScope = own;
+  }
+  return record.ownScope;
+}
+
+function build(record: InstanceRecord, args: unknown[], deps: unknown[]): MaybePromise<unknown> {
+  const reg = record.reg;
+  let value: MaybePromise<unknown>;
+  switch (reg.kind) {
+    case "class": {
+      const cls = reg.cls!;
+      value = runSyncInAmbient(lazyAmbient(record), () => new cls(...args));
+      break;
+    }
+    case "factory": {
+      const ctx = factoryContext(record, deps);
+      value = runInAmbient(lazyAmbient(record), () => reg.factory!(ctx));
+      if (isThenable(value)) value = Promise.resolve(value);
+      break;
+    }
+    default:
+      return runService(record);
+  }
+  if (isPromise(value)) return value.then((v) => afterBuild(record, v));
+  return afterBuild(record, value);
+}
+
+function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext {
+  return {
+    deps,
+    get signal() {
+      return record.creationSignal;
+    },
+    get scope() {
+      return ownScopeOf(record);
+    },
+    resolve<T>(token: Token<T>): Promise<T> {
+      try {
+        const t = checkToken(token, `${record.name} ctx.resolve`);
+        if (record.state !== "starting" && record.state !== "ready") {
+          throw new ConfigurationError(
+            `${record.name}: ctx.resolve called after the instance was ${record.state}.`,
+          );
+        }
+        const v = acquire(
+          record,
+          t,
+          record.scope,
+          record.state === "starting" ? record : undefined,
+          record.longLived,
+          undefined,
+        );
+        return (isPromise(v) ? v : Promise.resolve(v)) as Promise<T>;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+  };
+}
+
+/** The value exists: remember it (to dispose it if what follows fails), run `@onInit` hooks. */
+function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknown> {
+  if (record.pendingFailure !== undefined) {
+    record.built = { value };
+    throw record.pendingFailure.error;
+  }
+  const hooks = hooksOf(value);
+  const start = record.reg.container.serviceStarter;
+  const isService = start !== undefined && start.isService(value);
+  if (!isService && (!hooks || hooks.init.length === 0)) return value;
+  // Something can still fail: remember the value, to dispose it if it does.
+  record.built = { value };
+  const rest = (): MaybePromise<unknown> =>
+    isService ? start!.start(value).then(() => finishBuild(record, value)) : finishBuild(record, value);
+  if (!hooks || hooks.init.length === 0) return rest();
+  return runHooks(record, value, hooks.init).then(rest);
+}
+
+function finishBuild(record: InstanceRecord, value: unknown): unknown {
+  if (record.pendingFailure !== undefined) throw record.pendingFailure.error;
+  record.built = undefined;
+  return value;
+}
+
+async function runHooks(record: InstanceRecord, value: unknown, names: (string | symbol)[]): Promise<void> {
+  for (const name of names) {
+    const fn = (value as Record<string | symbol, unknown>)[name];
+    if (typeof fn !== "function") {
+      throw new ConfigurationError(`${record.name}: @onInit hook ${String(name)} is not a method.`);
+    }
+    await runInAmbient(lazyAmbient(record), () => (fn as () => unknown).call(value));
+  }
+}
+
+/** A `useService` function: a task in the instance's own scope that calls `register(value)` once. */
+function runService(record: InstanceRecord): Promise<unknown> {
+  const own = ownScopeOf(record) as InstanceScope;
+  const registered = deferred<unknown>();
+  let hasValue = false;
+  own.registerHook = (value: unknown) => {
+    if (hasValue) {
+      throw new ConfigurationError(`${record.name}: register() was called twice; call it exactly once.`);
+    }
+    if (record.state !== "starting") {
+      throw new ConfigurationError(
+        `${record.name}: register() called after the instance was ${record.state}.`,
+      );
+    }
+    hasValue = true;
+    registered.resolve(value);
+  };
+  const nmd = deferred<void>();
+  record.noMoreDependents = nmd;
+  own.noMoreDependentsHook = () => nmd.promise;
+  const task = own.spawnService(record.name, () => record.reg.service!(own));
+  record.serviceTask = task;
+  task.then(
+    () => {
+      if (!hasValue) {
+        registered.reject(
+          new ConfigurationError(
+            `${record.name}: the useService function returned without calling register().`,
+          ),
+        );
+      } else if (record.state === "ready" && !record.crashed) {
+        instanceFailed(record, undefined);
+      }
+    },
+    (err: unknown) => {
+      if (!hasValue) registered.reject(err);
+      else instanceFailed(record, err);
+    },
+  );
+  return registered.promise.then((value) => afterBuild(record, value));
+}
+
+/**
+ * A background task of the instance (or its `useService` function) failed, or the service ended by itself.
+ * While starting, the creation fails; once ready, it is a crash (SEMANTICS 5.11).
+ */
+export function instanceFailed(record: InstanceRecord, err: unknown): void {
+  if (record.state === "starting") {
+    record.pendingFailure ??= { error: err };
+    record.ownScope?.cancel();
+    return;
+  }
+  if (record.state !== "ready" || record.crashed) {
+    if (err !== undefined)
+      logSafely(record.reg.container.logger, "warn", `${record.name} failed while being released`, err);
+    return;
+  }
+  record.crashed = true;
+  record.ownScope?.cancel();
+  const scopes = new Set<Scope>();
+  const seen = new Set<InstanceRecord>([record]);
+  const queue = [record];
+  while (queue.length) {
+    const r = queue.pop()!;
+    if (r.pinned) scopes.add(r.lifetime === Lifetime.Singleton ? r.reg.container.root : r.scope);
+    for (const [holder] of r.holders()) {
+      if (holder instanceof Scope) scopes.add(holder);
+      else if (!seen.has(holder)) {
+        seen.add(holder);
+        queue.push(holder);
+      }
+    }
+  }
+  if (scopes.size === 0 && record.refCount === 0) {
+    void releaseOrphan(record);
+    return;
+  }
+  for (const scope of scopes) {
+    const died = new ScopeDiedError(record.name, err);
+    if (scope.kind === "instance" && scope.onFailure) scope.onFailure(died);
+    else scope.cancel(died);
+  }
+}
+
+// ----- cycles and paths ----------------------------------------------------------------------------------
+
+function chainOf(record: InstanceRecord | undefined): InstanceRecord[] {
+  const chain: InstanceRecord[] = [];
+  for (let r = record; r; r = r.parent) chain.unshift(r);
+  return chain;
+}
+
+function pathOf(record: InstanceRecord | undefined): string[] {
+  return chainOf(record).map((r) => r.name);
+}
+
+/** A new instance of `reg` for `requester`: a cycle if an ancestor is the same registration (SEMANTICS 2.5). */
+function checkNewCycle(reg: Registration, scope: Scope, requester: InstanceRecord | undefined): void {
+  if (reg.starting === 0) return;
+  const up: InstanceRecord[] = [];
+  for (let r = requester; r; r = r.parent) {
+    up.push(r);
+    if (r.reg === reg && (reg.lifetime !== Lifetime.Scoped || r.scope === scope)) {
+      throw new CycleError([...up.reverse().map((x) => x.name), reg.name], [...pathOf(requester), reg.name]);
+    }
+  }
+}
+
+/**
+ * Joining a starting instance: a cycle if it (transitively) waits for the requester. An instance waits
+ * for what it joined (the waits-for edges) and for what it is creating (every ancestor of the requester
+ * waits for the requester, even while that creation is still synchronous).
+ */
+function checkJoinCycle(target: InstanceRecord, requester: InstanceRecord | undefined): void {
+  if (!requester) return;
+  const chain = chainOf(requester);
+  const ancestors = new Map<InstanceRecord, number>(chain.map((r, i) => [r, i]));
+  // via: target … found (waits-for edges); then found creates … requester (the ancestor chain).
+  const closing = (found: InstanceRecord, via: InstanceRecord[]): CycleError =>
+    cycleFrom([...via.slice(0, -1), ...chain.slice(ancestors.get(found))]);
+  if (ancestors.has(target)) throw closing(target, [target]);
+  // Depth-first over the waits-for edges, iteratively (deep graphs must not overflow the stack).
+  const prev = new Map<InstanceRecord, InstanceRecord | null>([[target, null]]);
+  const stack = [target];
+  while (stack.length) {
+    const r = stack.pop()!;
+    for (const next of r.waitingOn ?? []) {
+      if (prev.has(next)) continue;
+      prev.set(next, r);
+      if (ancestors.has(next)) {
+        const via: InstanceRecord[] = [];
+        for (let x: InstanceRecord | null | undefined = next; x; x = prev.get(x)) via.unshift(x);
+        throw closing(next, via);
+      }
+      stack.push(next);
+    }
+  }
+}
+
+/** The cycle through `nodes` (each waits for the next, the last for the first), from its oldest member. */
+function cycleFrom(nodes: InstanceRecord[]): CycleError {
+  let start = 0;
+  nodes.forEach((n, i) => {
+    if (n.id < nodes[start]!.id) start = i;
+  });
+  const rotated = [...nodes.slice(start), ...nodes.slice(0, start)];
+  return new CycleError([...rotated.map((n) => n.name), rotated[0]!.name]);
+}
+
+function describeToken(token: Token): string {
+  if (typeof token === "string") return `"${token}"`;
+  if (typeof token === "symbol") return token.toString();
+  return `class ${tokenName(token)}`;
+}

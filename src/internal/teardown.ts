@@ -1,0 +1,297 @@
+import { DisposeTimeoutError } from "../errors.js";
+import { Lifetime } from "../lifetimes.js";
+import { logSafely } from "../logger.js";
+import type { Scope } from "../scope.js";
+import { checkToken, type Token } from "../tokens.js";
+import type { InstanceRecord, Holder } from "./instance.js";
+import { combineErrors, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
+import { hooksOf } from "./metadata.js";
+
+/**
+ * Drop `count` references of `holder`. When nothing holds the instance any more it is released
+ * (after `keepAliveMs` for shared ones). Never throws: errors land in `errors`, in the order thrown.
+ */
+export function dropRef(
+  record: InstanceRecord,
+  holder: Holder,
+  count: number,
+  errors: unknown[],
+): MaybePromise<void> {
+  record.removeHolder(holder, count);
+  if (record.refCount > 0 || record.pinned || record.state !== "ready") return;
+  const keepAlive = record.reg.keepAliveMs;
+  const container = record.reg.container;
+  if (record.lifetime === Lifetime.Shared && keepAlive > 0 && container.root.state === "open") {
+    record.keepAliveTimer = setTimeout(() => {
+      record.keepAliveTimer = undefined;
+      releaseOrphan(record);
+    }, keepAlive);
+    return;
+  }
+  return releaseRecord(record, errors);
+}
+
+/** Release a record nobody waits on (keep-alive expiry): its errors go to the container. */
+export function releaseOrphan(record: InstanceRecord): MaybePromise<void> {
+  if (record.state !== "ready" || record.refCount > 0) return;
+  const errors: unknown[] = [];
+  const report = (): void => {
+    for (const e of errors) record.reg.container.reportOrphan(e, record.name);
+  };
+  const done = releaseRecord(record, errors);
+  if (isPromise(done)) return done.then(report);
+  report();
+}
+
+/**
+ * Release one instance (SEMANTICS 1.3, 3.1, 3.3, 3.5, 3.6), step by step:
+ * 1. `@onNoMoreDependents` hooks (or a `useService`'s `noMoreDependents()`), once;
+ * 2. the disposer, bounded by `disposeTimeoutMs`;
+ * 3. its own background tasks: cancelled, then awaited;
+ * 4. its own references, last acquired first, parallel groups in parallel;
+ * 5. disposed.
+ * Every step runs whatever failed before it; it stays synchronous until something really waits.
+ */
+export function releaseRecord(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  if (record.keepAliveTimer !== undefined) {
+    clearTimeout(record.keepAliveTimer);
+    record.keepAliveTimer = undefined;
+  }
+  record.state = "releasing";
+  return withDepth(releaseFirst, record, errors);
+}
+
+function releaseFirst(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  return releaseFrom(record, errors, 1);
+}
+
+function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): MaybePromise<void> {
+  for (; step <= 5; step++) {
+    let r: MaybePromise<void> = undefined;
+    switch (step) {
+      case 1:
+        if (!record.abandoned) r = runNoMoreDependents(record, errors);
+        break;
+      case 2:
+        r = disposeValue(record, errors);
+        break;
+      case 3:
+        if (record.ownScope) {
+          record.ownScope.cancel();
+          r = record.ownScope.whenClosedQuietly(errors);
+        }
+        break;
+      case 4:
+        r = releaseDeps(record, errors);
+        break;
+      case 5:
+        record.unmap();
+        record.reg.container.live.delete(record);
+        record.markOver("disposed");
+        return;
+    }
+    if (isPromise(r)) {
+      const next = step + 1;
+      return r.then(() => releaseFrom(record, errors, next));
+    }
+  }
+}
+
+function runNoMoreDependents(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  if (record.noMoreDependents) record.noMoreDependents.resolve();
+  const hooks = hooksOf(record.value);
+  if (!hooks || hooks.nmd.length === 0) return;
+  return callEach(record.value, hooks.nmd, 0, errors);
+}
+
+function callEach(
+  value: unknown,
+  names: (string | symbol)[],
+  from: number,
+  errors: unknown[],
+): MaybePromise<void> {
+  for (let i = from; i < names.length; i++) {
+    let r: unknown;
+    try {
+      r = ((value as Record<string | symbol, unknown>)[names[i]!] as () => unknown).call(value);
+    } catch (err) {
+      errors.push(err);
+      continue;
+    }
+    if (isThenable(r)) {
+      return Promise.resolve(r).then(
+        () => callEach(value, names, i + 1, errors),
+        (err: unknown) => {
+          errors.push(err);
+          return callEach(value, names, i + 1, errors);
+        },
+      );
+    }
+  }
+}
+
+/** Step 2: the registration's `dispose`, else `[Symbol.asyncDispose]`, `[Symbol.dispose]`, `dispose()`. */
+function disposeValue(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  const task = record.serviceTask;
+  if (task && !record.reg.dispose) {
+    // A useService instance is cleaned up by its own function, which returns after noMoreDependents().
+    return bounded(
+      record,
+      task.then(noop, () => undefined),
+      errors,
+    );
+  }
+  return disposeBuilt(record, record.value, errors);
+}
+
+/** Run the disposer of `value` (also for a value whose creation failed after it was built). */
+export function disposeBuilt(record: InstanceRecord, value: unknown, errors: unknown[]): MaybePromise<void> {
+  const custom = record.reg.dispose;
+  const starter = record.reg.container.serviceStarter;
+  let r: unknown;
+  try {
+    if (custom) r = custom(value);
+    else if (starter && starter.isService(value)) r = starter.stop(value);
+    else if (value !== null && (typeof value === "object" || typeof value === "function")) {
+      const v = value as Record<symbol | string, unknown>;
+      if (typeof v[Symbol.asyncDispose] === "function")
+        r = (v[Symbol.asyncDispose] as () => unknown).call(value);
+      else if (typeof v[Symbol.dispose] === "function") r = (v[Symbol.dispose] as () => unknown).call(value);
+      else if (typeof v.dispose === "function") r = (v.dispose as () => unknown).call(value);
+    }
+  } catch (err) {
+    errors.push(err);
+    return;
+  }
+  if (!isThenable(r)) return;
+  return bounded(record, Promise.resolve(r), errors);
+}
+
+/** Wait for a disposal, at most `disposeTimeoutMs`: then abandon it with a `DisposeTimeoutError` (3.6). */
+function bounded(record: InstanceRecord, work: Promise<unknown>, errors: unknown[]): Promise<void> {
+  const container = record.reg.container;
+  const ms = record.reg.disposeTimeoutMs ?? container.defaultDisposeTimeoutMs;
+  if (ms === undefined) return work.then(noop, (err: unknown) => void errors.push(err));
+  return new Promise<void>((resolve) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      errors.push(new DisposeTimeoutError(record.name, ms));
+      resolve();
+    }, ms);
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (timedOut)
+          logSafely(container.logger, "warn", `Abandoned disposal of ${record.name} failed later`, err);
+        else errors.push(err);
+        resolve();
+      },
+    );
+  });
+}
+
+/** Step 4: drop the instance's own references, last acquired first; a parallel group in parallel. */
+export function releaseDeps(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  const deps = record.deps;
+  record.deps = undefined;
+  if (!deps) return;
+  return releaseDepsFrom(record, deps, deps.length - 1, errors);
+}
+
+function releaseDepsFrom(
+  record: InstanceRecord,
+  deps: (InstanceRecord | InstanceRecord[])[],
+  from: number,
+  errors: unknown[],
+): MaybePromise<void> {
+  for (let i = from; i >= 0; i--) {
+    const entry = deps[i]!;
+    let r: MaybePromise<void>;
+    if (Array.isArray(entry)) {
+      const pending: Promise<void>[] = [];
+      for (const dep of entry) {
+        const p = dropRef(dep, record, 1, errors);
+        if (isPromise(p)) pending.push(p);
+      }
+      r = pending.length ? Promise.all(pending).then(noop) : undefined;
+    } else {
+      r = dropRef(entry, record, 1, errors);
+    }
+    if (isPromise(r)) return r.then(() => releaseDepsFrom(record, deps, i - 1, errors));
+  }
+}
+
+/**
+ * Closing a scope, step 5 (SEMANTICS 3.2): drop every reference it holds and unpin what belongs to it, all
+ * launched in acquisition order and run in parallel; the refcounts order dependents before dependencies.
+ */
+export function dropAllRefs(scope: Scope, errors: unknown[]): MaybePromise<void> {
+  const refs = scope.refs;
+  scope.refs = undefined;
+  const pinned = scope.kind === "root" ? scope.container.rootPinned() : [];
+  if (scope.scoped) {
+    for (const r of scope.scoped.values()) pinned.push(r);
+    scope.scoped = undefined;
+  }
+  for (const r of pinned) r.pinned = false;
+  let pending: Promise<void>[] | undefined;
+  if (refs) {
+    for (const record of refs) {
+      const n = record.countOf(scope);
+      if (n === 0) continue;
+      const r = dropRef(record, scope, n, errors);
+      if (isPromise(r)) (pending ??= []).push(r);
+    }
+  }
+  for (const record of pinned) {
+    if (record.refCount === 0 && record.state === "ready") {
+      const r = releaseRecord(record, errors);
+      if (isPromise(r)) (pending ??= []).push(r);
+    }
+  }
+  if (!pending) return;
+  if (pending.length === 1) return pending[0];
+  if (pending.length) return Promise.all(pending).then(noop);
+}
+
+/** `scope.release(token)`: drop the scope's most recent reference for the token (SEMANTICS 1.1, 9.6). */
+export function releaseFromScope(scope: Scope, token: unknown): Promise<void> {
+  const t = checkToken(token, "release");
+  const refs = scope.refs;
+  if (!refs) return Promise.resolve();
+  const tokens = aliasChain(scope, t);
+  for (let i = refs.length - 1; i >= 0; i--) {
+    const record = refs[i]!;
+    if (!record.reg.tokens.some((x) => tokens.includes(x))) continue;
+    if (record.countOf(scope) === 0) continue;
+    refs.splice(i, 1);
+    const errors: unknown[] = [];
+    const r = dropRef(record, scope, 1, errors);
+    const settle = (): void => {
+      if (errors.length) throw combineErrors(errors, `releasing ${record.name}`);
+    };
+    if (isPromise(r)) return r.then(settle);
+    try {
+      settle();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  return Promise.resolve();
+}
+
+function aliasChain(scope: Scope, token: Token): Token[] {
+  const out: Token[] = [token];
+  let reg = scope.container.findRegistration(token);
+  for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++) {
+    out.push(reg.existing!);
+    reg = scope.container.findRegistration(reg.existing!);
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+import { Container } from "./container.js";
+import { ShutdownTimeoutError } from "./errors.js";
+import type { Scope } from "./scope.js";
+import { checkMs } from "./registration.js";
+import { combineErrors } from "./internal/maybe.js";
+
+/**
+ * Options of {@link runMain}.
+ *
+ * @example
+ * ```ts
+ * await runMain(main, { container, shutdownTimeoutMs: 5000, signals: ["SIGTERM"] });
+ * ```
+ */
+export interface RunMainOptions {
+  name?: string;
+  container?: Container;
+  /** Default `["SIGINT", "SIGTERM"]`: cancel main, then close the container. */
+  signals?: NodeJS.Signals[];
+  /** Default 10000: then reject with `ShutdownTimeoutError` naming what still runs. */
+  shutdownTimeoutMs?: number;
+}
+
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+  SIGQUIT: 131,
+};
+
+/**
+ * Run a program's main function in a scope of a container, and shut down in order: on SIGINT/SIGTERM,
+ * main is cancelled, then the container is closed (innermost scopes first, dependencies last). A
+ * signal-driven clean shutdown resolves and sets `process.exitCode` to 130 (SIGINT) or 143 (SIGTERM); an
+ * error sets it to 1; a second signal during shutdown exits at once. Signal listeners are removed when it
+ * returns.
+ *
+ * @example
+ * ```ts
+ * await runMain(async (scope) => {
+ *   const server = await scope.resolve(HttpServer);
+ *   await server.closed(scope.signal);
+ * }, { container });
+ * ```
+ */
+export async function runMain(
+  main: (scope: Scope) => Promise<void>,
+  options?: RunMainOptions,
+): Promise<void> {
+  if (typeof main !== "function") throw new TypeError("runMain(main): main must be a function.");
+  const timeoutMs = checkMs(options?.shutdownTimeoutMs, "shutdownTimeoutMs", "runMain", true) ?? 10_000;
+  const container = options?.container ?? new Container({ name: options?.name ?? "main" });
+  const signals = options?.signals ?? ["SIGINT", "SIGTERM"];
+  const scope = container.createScope(options?.name ?? "main");
+  let received: NodeJS.Signals | undefined;
+  let shutdownTimer: NodeJS.Timeout | undefined;
+  let rejectShutdown: ((err: unknown) => void) | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    rejectShutdown = reject;
+  });
+  timedOut.catch(() => undefined);
+  const startShutdownClock = (): void => {
+    if (shutdownTimer !== undefined) return;
+    shutdownTimer = setTimeout(() => {
+      const pending = [
+        ...container.root.pendingNames(),
+        ...container.inspect().instances.map((i) => `${i.token} (${i.state})`),
+      ];
+      rejectShutdown!(new ShutdownTimeoutError(timeoutMs, pending));
+    }, timeoutMs);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (received !== undefined) {
+      // A second signal during shutdown: exit at once.
+      process.exit(EXIT_CODES[signal] ?? 1);
+    }
+    received = signal;
+    startShutdownClock();
+    scope.cancel();
+    void container.close().catch(() => undefined);
+  };
+  for (const s of signals) process.on(s, onSignal);
+  const errors: unknown[] = [];
+  try {
+    const run = async (): Promise<void> => {
+      try {
+        await scope.runBody(main);
+      } catch (err) {
+        errors.push(err);
+      }
+      startShutdownClock();
+      try {
+        await container.close();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    await Promise.race([run(), timedOut]);
+  } catch (err) {
+    // The shutdown deadline passed: report what still runs, leave the rest to the process.
+    process.exitCode = 1;
+    throw err;
+  } finally {
+    if (shutdownTimer !== undefined) clearTimeout(shutdownTimer);
+    for (const s of signals) process.off(s, onSignal);
+  }
+  if (received !== undefined) process.exitCode = EXIT_CODES[received] ?? 1;
+  if (errors.length) {
+    if (received === undefined) process.exitCode = 1;
+    throw combineErrors(errors, "runMain");
+  }
+}

@@ -1,0 +1,758 @@
+import type { Container } from "./container.js";
+import { CancelledError, ConfigurationError, ScopeClosedError, TimeoutError } from "./errors.js";
+import { logSafely } from "./logger.js";
+import type { Registration } from "./registration.js";
+import type { SpawnOptions, Task } from "./task.js";
+import type { Token } from "./tokens.js";
+import { checkMs } from "./registration.js";
+import { currentAmbient } from "./internal/ambient.js";
+import type { InstanceRecord, Waiter } from "./internal/instance.js";
+import {
+  combineErrors,
+  deferred,
+  isPromise,
+  noop,
+  type Deferred,
+  type MaybePromise,
+} from "./internal/maybe.js";
+import { acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
+import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
+import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
+
+/** @internal */
+export type ScopeKind = "root" | "child" | "fork" | "instance";
+
+let nextScopeId = 1;
+const RESOLVED = Promise.resolve();
+
+// `done` is a promise whose `then` marks the scope's outcome as observed (SEMANTICS 9.4: a child's error
+// is reported once, to whoever awaits or closes it).
+class DonePromise extends Promise<void> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+  onObserve: (() => void) | undefined;
+  override then<R1 = void, R2 = never>(
+    onFulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.onObserve?.();
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+/**
+ * A scope holds references to service instances and runs tasks; closing it ends both, in order.
+ * Create one per request with `container.createScope()`, or run a body in one with `withScope`.
+ *
+ * @example
+ * ```ts
+ * await using scope = container.createScope("request");
+ * const handler = await scope.resolve(Handler);
+ * scope.spawn(async (signal) => audit(signal), { awaited: false });
+ * ```
+ */
+export class Scope implements AsyncDisposable {
+  readonly name: string;
+  /** @internal */
+  readonly id: number;
+  /** @internal */
+  readonly kind: ScopeKind;
+  /** @internal References this scope holds, in acquisition order (one entry per reference). */
+  refs: InstanceRecord[] | undefined;
+  /** @internal Scoped instances that belong to this scope. */
+  scoped: Map<Registration, InstanceRecord> | undefined;
+  /** @internal Resolves in flight, given up when the scope closes. */
+  pendingWaiters: Set<Waiter> | undefined;
+  /** @internal Instance scopes route a bubbling error to their instance instead of only cancelling. */
+  onFailure: ((error: unknown) => void) | undefined;
+  /** @internal Whether someone took this scope's outcome (close() or done). */
+  observed = false;
+
+  private _state: "open" | "closing" | "closed" = "open";
+  private ctl: AbortController | undefined;
+  private readonly createdAt = performance.now();
+  private _timeoutMs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private tasks: Set<TaskImpl<unknown>> | undefined;
+  private awaitedRunning = 0;
+  private taskChange: Deferred<void> | undefined;
+  private taskSeq = 0;
+  private children: Set<Scope> | undefined;
+  private finalized = false;
+  private cancelled = false;
+  private cancelReason: unknown;
+  private primary: { error: unknown } | undefined;
+  private extraErrors: unknown[] | undefined;
+  private closing: Promise<void> | undefined;
+  private donePromise: DonePromise | undefined;
+  private taskOwner: TaskOwner | undefined;
+
+  /** @internal Use `container.createScope()`, `scope.createScope()` or `scope.fork()`. */
+  constructor(
+    readonly container: Container,
+    readonly parent: Scope | undefined,
+    name: string | undefined,
+    kind: ScopeKind,
+  ) {
+    this.id = nextScopeId++;
+    this.kind = kind;
+    this.name =
+      name ?? (kind === "root" ? container.name : `${kind === "fork" ? "fork" : "scope"}-${this.id}`);
+  }
+
+  private get owner(): TaskOwner {
+    return (this.taskOwner ??= {
+      scope: this,
+      logger: this.container.logger,
+      taskGone: (task) => this.taskGone(task),
+      taskFailed: (task, error) => this.taskFailed(task, error),
+    });
+  }
+
+  /** `"open"`, then `"closing"` from the moment it refuses new work, then `"closed"`. */
+  get state(): "open" | "closing" | "closed" {
+    return this._state;
+  }
+
+  /** Aborted when the scope is cancelled or starts closing. */
+  get signal(): AbortSignal {
+    if (!this.ctl) {
+      this.ctl = new AbortController();
+      if (this._state !== "open" || this.cancelled) this.ctl.abort(this.abortReason());
+    }
+    return this.ctl.signal;
+  }
+
+  /** A time limit counted from the scope's creation; settable while open. Expiry cancels with `TimeoutError`. */
+  get timeoutMs(): number | undefined {
+    return this._timeoutMs;
+  }
+
+  set timeoutMs(ms: number | undefined) {
+    checkMs(ms, "timeoutMs", `scope ${this.name}`, true);
+    if (this._state !== "open") throw new ScopeClosedError(this.name, "set timeoutMs", this._state);
+    this._timeoutMs = ms;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (ms === undefined) return;
+    const remaining = Math.max(0, this.createdAt + ms - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.cancel(new TimeoutError(`Scope ${this.name} timed out after ${ms} ms.`, ms));
+    }, remaining);
+  }
+
+  /** Settles when the scope has closed; rejects as `close()` does. Never an unhandled rejection by itself. */
+  get done(): Promise<void> {
+    if (!this.donePromise) {
+      const p = new DonePromise((resolve, reject) => {
+        this.outcome().then(resolve, reject);
+      });
+      Promise.prototype.then.call(p, undefined, noop);
+      p.onObserve = () => {
+        this.observed = true;
+      };
+      this.donePromise = p;
+    }
+    return this.donePromise;
+  }
+
+  // ----- dependency injection -------------------------------------------------------------------------
+
+  /**
+   * Resolve a token: +1 reference held by this scope until `release` or `close`.
+   *
+   * @example
+   * ```ts
+   * const db = await scope.resolve<Database>("db", { timeoutMs: 5000 });
+   * ```
+   */
+  resolve<T>(token: Token<T>, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
+    try {
+      this.assertOpen("resolve");
+      const value = acquireFromScope(this, token, options);
+      return value instanceof Promise ? (value as Promise<T>) : Promise.resolve(value as T);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Resolve every provider registered for a token, in registration order; one reference each.
+   *
+   * @example
+   * ```ts
+   * const plugins = await scope.resolveAll<Plugin>("plugin");
+   * ```
+   */
+  resolveAll<T>(token: Token<T>): Promise<T[]> {
+    try {
+      this.assertOpen("resolve");
+      return resolveAllFromScope(this, token) as Promise<T[]>;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * The instance if it is ready now (+1 reference), else `undefined`. Never creates, never waits.
+   *
+   * @example
+   * ```ts
+   * const cache = scope.lookup(Cache); // undefined unless someone already started it
+   * ```
+   */
+  lookup<T>(token: Token<T>): T | undefined {
+    this.assertOpen("lookup");
+    return lookupInScope(this, token) as T | undefined;
+  }
+
+  /**
+   * Drop one reference to a token; settles after the disposal it triggers (at once with `keepAliveMs`).
+   * Releasing what this scope does not hold is a no-op.
+   *
+   * @example
+   * ```ts
+   * await scope.release("db");
+   * ```
+   */
+  release(token: Token): Promise<void> {
+    try {
+      return releaseFromScope(this, token);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * A child scope (one per request): closed before its parent; its errors do not cancel this scope.
+   *
+   * @example
+   * ```ts
+   * const request = container.createScope("GET /notes");
+   * ```
+   */
+  createScope(name?: string): Scope {
+    return this.addChild(name, "child");
+  }
+
+  /**
+   * A child task scope whose errors reach only whoever awaits or closes it; it ends cleanly when this
+   * scope is cancelled.
+   *
+   * @example
+   * ```ts
+   * const f = scope.fork({ timeoutMs: 100 });
+   * f.spawn(work); f.finalize(); await f.done;
+   * ```
+   */
+  fork(options?: { name?: string; timeoutMs?: number }): Scope {
+    const child = this.addChild(options?.name, "fork");
+    if (options?.timeoutMs !== undefined) child.timeoutMs = options.timeoutMs;
+    return child;
+  }
+
+  /**
+   * Run `body` in a new child scope, then close it: returns the body's value, or rejects by the error policy.
+   *
+   * @example
+   * ```ts
+   * const n = await scope.withScope(async (s) => (await s.resolve(Repo)).count(), { timeoutMs: 1000 });
+   * ```
+   */
+  withScope<R>(
+    body: (scope: Scope) => Promise<R> | R,
+    options?: { name?: string; timeoutMs?: number },
+  ): Promise<R> {
+    let child: Scope;
+    try {
+      if (typeof body !== "function") throw new TypeError("withScope(body): body must be a function.");
+      child = this.createScope(options?.name);
+      if (options?.timeoutMs !== undefined) child.timeoutMs = options.timeoutMs;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return child.runBody(body);
+  }
+
+  /** @internal Run `body` as this scope's body task, finalize, close; the body's own error wins (9.2). */
+  async runBody<R>(body: (scope: Scope) => Promise<R> | R): Promise<R> {
+    const unlink = this.linkToCaller();
+    const task = this.spawnTask(() => body(this), { name: "body" }, true);
+    task.observed = true;
+    let value: R | undefined;
+    task.onSettle = (ok, v) => {
+      if (ok) value = v as R;
+      else this.bodyFailed(v);
+    };
+    this.finalize();
+    this.observed = true;
+    try {
+      await this.outcome();
+    } finally {
+      unlink();
+    }
+    return value as R;
+  }
+
+  // ----- tasks ----------------------------------------------------------------------------------------
+
+  /**
+   * Run `fn` as a task of this scope. It starts on the next microtask.
+   *
+   * @example
+   * ```ts
+   * const t = scope.spawn(async (signal) => fetchAll(signal), { name: "fetch" });
+   * const result = await t;
+   * ```
+   */
+  spawn<T>(fn: (signal: AbortSignal) => Promise<T> | T, options?: SpawnOptions): Task<T> {
+    return this.spawnTask(fn, options ?? {}, false);
+  }
+
+  /**
+   * Start a task and wait until it calls `ready(value)`; it keeps running in this scope afterwards.
+   *
+   * @example
+   * ```ts
+   * const port = await scope.start<number>(async (ready, signal) => {
+   *   const server = await listen(0); ready(server.port); await closed(server, signal);
+   * });
+   * ```
+   */
+  start<T>(fn: (ready: (value: T) => void, signal: AbortSignal) => Promise<void>): Promise<T> {
+    if (typeof fn !== "function") return Promise.reject(new TypeError("start(fn): fn must be a function."));
+    const ready = deferred<T>();
+    let isReady = false;
+    let task: TaskImpl<void>;
+    try {
+      task = this.spawnTask(
+        (signal) =>
+          fn((value: T) => {
+            if (isReady) return;
+            isReady = true;
+            task.observed = false;
+            ready.resolve(value);
+          }, signal),
+        { name: "start" },
+        false,
+      ) as TaskImpl<void>;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    task.observed = true;
+    task.then(
+      () => {
+        if (!isReady)
+          ready.reject(new ConfigurationError(`start(): the task returned without calling ready().`));
+      },
+      (err: unknown) => {
+        if (!isReady) ready.reject(err);
+      },
+    );
+    return ready.promise;
+  }
+
+  /**
+   * Cancel the scope: its tasks (awaited ones included) and child scopes are cancelled and it closes.
+   * Never throws; the first reason wins; without a reason it ends without an error.
+   *
+   * @example
+   * ```ts
+   * scope.cancel(); // clean stop
+   * ```
+   */
+  cancel(reason?: unknown): void {
+    if (this._state === "closed" || this.cancelled) return;
+    this.cancelled = true;
+    this.cancelReason = reason;
+    if (reason !== undefined && !this.primary) this.primary = { error: reason };
+    const abortReason =
+      reason === undefined && !this.ctl && !this.tasks?.size && !this.pendingWaiters?.size
+        ? undefined
+        : this.abortReason();
+    if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(abortReason);
+    if (this.tasks) for (const task of this.tasks) task.cancel(abortReason);
+    if (this.children) for (const child of this.children) child.cancel();
+    if (this.pendingWaiters?.size) this.giveUpWaiters(abortReason);
+    this.beginClose();
+  }
+
+  /**
+   * No more tasks are expected: the scope closes when its awaited tasks end.
+   *
+   * @example
+   * ```ts
+   * group.finalize(); await group.done;
+   * ```
+   */
+  finalize(): void {
+    if (this.finalized) return;
+    this.finalized = true;
+    this.checkIdle();
+  }
+
+  /**
+   * Close the scope (SEMANTICS 3.2); idempotent, concurrent calls share one outcome.
+   *
+   * @example
+   * ```ts
+   * await scope.close();
+   * ```
+   */
+  close(): Promise<void> {
+    this.observed = true;
+    return this.whenClosed().then();
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // ----- internals ------------------------------------------------------------------------------------
+
+  /** @internal Throw `ScopeClosedError` unless the scope accepts new work. */
+  assertOpen(what: string): void {
+    if (this._state !== "open") throw new ScopeClosedError(this.name, what, this._state);
+  }
+
+  /** @internal The ongoing close, started if needed; never rejects unhandled. */
+  whenClosed(): Promise<void> {
+    this.beginClose();
+    return this.closing!;
+  }
+
+  /** @internal The outcome of the close, whenever it happens, without starting it. */
+  outcome(): Promise<void> {
+    if (this.closing) return this.closing;
+    if (!this.pendingOutcome) {
+      this.pendingOutcome = deferred<void>();
+      this.pendingOutcome.promise.catch(noop);
+    }
+    return this.pendingOutcome.promise;
+  }
+
+  private pendingOutcome: Deferred<void> | undefined;
+
+  /** @internal Names of what still runs in this scope and below it (for ShutdownTimeoutError). */
+  pendingNames(): string[] {
+    const out: string[] = [];
+    if (this.tasks) for (const t of this.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${this.name})`);
+    if (this.children)
+      for (const c of this.children) if (c._state !== "closed") out.push(...c.pendingNames());
+    return out;
+  }
+
+  /** @internal Live child scopes, for inspection. */
+  childScopes(): Scope[] {
+    return this.children ? [...this.children] : [];
+  }
+
+  private addChild(name: string | undefined, kind: ScopeKind): Scope {
+    this.assertOpen(kind === "fork" ? "fork" : "create a scope");
+    const child = new Scope(this.container, this, name, kind);
+    (this.children ??= new Set()).add(child);
+    return child;
+  }
+
+  /** A call made from code running in another scope is cancelled with that code (API: conventions). */
+  private linkToCaller(): () => void {
+    const ambient = currentAmbient();
+    const signal = ambient?.signal;
+    if (!signal || ambient.scope === this) return noop;
+    if (signal.aborted) {
+      this.cancel(signal.reason);
+      return noop;
+    }
+    const onAbort = (): void => this.cancel(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    return () => signal.removeEventListener("abort", onAbort);
+  }
+
+  private spawnTask<T>(
+    fn: (signal: AbortSignal) => Promise<T> | T,
+    options: SpawnOptions,
+    isBody: boolean,
+  ): TaskImpl<T> {
+    if (typeof fn !== "function") {
+      throw new TypeError(`spawn(fn): fn must be a function; got ${fn === null ? "null" : typeof fn}.`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("spawn(fn, options): options must be an object.");
+    }
+    this.assertOpen("spawn a task");
+    if (options.cancelTimeoutMs !== undefined)
+      checkMs(options.cancelTimeoutMs, "cancelTimeoutMs", "spawn", true);
+    const task = new TaskImpl<T>(this.owner, fn, options, isBody ? "body" : `task-${++this.taskSeq}`);
+    (this.tasks ??= new Set()).add(task as TaskImpl<unknown>);
+    if (task.awaited) this.awaitedRunning++;
+    task.start();
+    return task;
+  }
+
+  private taskGone(task: TaskImpl<unknown>): void {
+    if (!this.tasks?.delete(task)) return;
+    if (task.awaited) this.awaitedRunning--;
+    if (this.taskChange) {
+      const change = this.taskChange;
+      this.taskChange = undefined;
+      change.resolve();
+    }
+    if (task.master) this.cancel();
+    this.checkIdle();
+  }
+
+  private taskFailed(_task: TaskImpl<unknown>, error: unknown): void {
+    if (this.onFailure) {
+      this.onFailure(error);
+      return;
+    }
+    if (this.cancelled || this._state === "closed") {
+      if (!isCancellation(error, this.cancelReason)) {
+        logSafely(
+          this.container.logger,
+          "warn",
+          `A task of scope ${this.name} failed while it was cancelled`,
+          error,
+        );
+      }
+      return;
+    }
+    this.cancel(error);
+  }
+
+  /** The body's own error always wins over a cancellation (SEMANTICS 9.2). */
+  private bodyFailed(error: unknown): void {
+    if (this.cancelled && isCancellation(error, this.cancelReason)) return;
+    if (this._state === "closed") {
+      logSafely(
+        this.container.logger,
+        "warn",
+        `The body of scope ${this.name} failed after it was abandoned`,
+        error,
+      );
+      return;
+    }
+    if (this.primary && this.primary.error !== this.cancelReason) {
+      // The earlier primary was an error of this scope's own tasks: keep it, after the body's.
+      (this.extraErrors ??= []).unshift(this.primary.error);
+    }
+    this.primary = { error };
+    if (!this.cancelled) this.cancel(error);
+  }
+
+  private checkIdle(): void {
+    if (this.finalized && this.awaitedRunning === 0 && this._state === "open") this.beginClose();
+  }
+
+  private abortReason(): unknown {
+    return (
+      this.cancelReason ??
+      new CancelledError(`Scope ${this.name} is ${this.cancelled ? "cancelled" : "closing"}.`)
+    );
+  }
+
+  private abortSignal(reason: unknown): void {
+    try {
+      this.ctl!.abort(reason);
+    } catch (err) {
+      logSafely(this.container.logger, "warn", `Scope ${this.name}: an abort listener threw`, err);
+    }
+  }
+
+  private giveUpWaiters(reason: unknown): void {
+    if (!this.pendingWaiters) return;
+    for (const w of [...this.pendingWaiters]) giveUp(w, reason);
+  }
+
+  private beginClose(): void {
+    if (this._state !== "open") return;
+    this._state = "closing";
+    if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(this.abortReason());
+    if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
+    this.closing = this.runClose();
+    if (this.closing !== RESOLVED) this.closing.catch(noop);
+    if (this.pendingOutcome) this.closing.then(this.pendingOutcome.resolve, this.pendingOutcome.reject);
+  }
+
+  private async waitTasks(done: () => boolean): Promise<void> {
+    while (!done()) await (this.taskChange ??= deferred<void>()).promise;
+  }
+
+  /** SEMANTICS 3.2, in order; without tasks or children it stays synchronous until a disposal waits. */
+  private runClose(): Promise<void> {
+    // 1. New work is refused (state is "closing").  2. Finalize.
+    this.finalized = true;
+    if (!this.tasks?.size && !this.children?.size && this.kind !== "root") {
+      const teardown: unknown[] = [];
+      let dropped: MaybePromise<void>;
+      try {
+        dropped = dropAllRefs(this, teardown);
+      } catch (err) {
+        teardown.push(err);
+      }
+      if (isPromise(dropped!)) return dropped.then(() => this.finishClose(teardown));
+      try {
+        this.finishClose(teardown);
+        return RESOLVED;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.runCloseAsync();
+  }
+
+  private async runCloseAsync(): Promise<void> {
+    // 3. Wait for the awaited tasks (a cancelled scope has cancelled them already).
+    await this.waitTasks(() => this.awaitedRunning === 0);
+    // 4. Cancel the rest and every child scope, in parallel, and wait for them.
+    const reason = this.cancelled ? this.abortReason() : undefined;
+    if (this.tasks) for (const task of this.tasks) task.cancel(reason);
+    const children = this.children ? [...this.children] : [];
+    for (const child of children) child.cancel();
+    await Promise.all([
+      this.waitTasks(() => (this.tasks?.size ?? 0) === 0),
+      ...children.map((c) => this.closeChild(c)),
+    ]);
+    // 5. Drop every reference, disposing what nobody else holds: dependents first, independent ones in parallel.
+    const teardown: unknown[] = [];
+    await dropAllRefs(this, teardown);
+    if (this.kind === "root") await this.container.afterRootReleased(teardown);
+    this.finishClose(teardown);
+  }
+
+  /** 6. Closed: settle with the primary error first, then the teardown errors in the order thrown. */
+  private finishClose(teardown: unknown[]): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this._state = "closed";
+    const errors: unknown[] = [];
+    if (this.primary) errors.push(this.primary.error);
+    if (this.extraErrors) errors.push(...this.extraErrors);
+    if (this.childErrors) errors.push(...this.childErrors);
+    errors.push(...teardown);
+    this.parent?.childClosed(this, errors.length > 0);
+    if (errors.length) throw combineErrors(errors, `closing scope ${this.name}`);
+  }
+
+  private childErrors: unknown[] | undefined;
+
+  private async closeChild(child: Scope): Promise<void> {
+    try {
+      await child.whenClosed();
+    } catch (err) {
+      if (child.observed) return;
+      child.observed = true;
+      if (child.kind === "fork") {
+        logSafely(
+          this.container.logger,
+          "error",
+          `Fork ${child.name} of scope ${this.name} failed unobserved`,
+          err,
+        );
+      } else {
+        (this.childErrors ??= []).push(err);
+      }
+    }
+  }
+
+  /** @internal Wait for this scope to close, collecting its error into `errors` instead of throwing. */
+  whenClosedQuietly(errors: unknown[]): Promise<void> {
+    this.observed = true;
+    return this.whenClosed().then(noop, (err: unknown) => void errors.push(err));
+  }
+
+  /** @internal Spawn the task that runs a `useService` function; its outcome is handled by the resolver. */
+  spawnService(name: string, fn: () => Promise<void>): TaskImpl<void> {
+    const task = this.spawnTask(fn, { name }, false);
+    task.observed = true;
+    return task;
+  }
+
+  /** @internal A child finished closing: forget it unless its error still waits for an observer. */
+  childClosed(child: Scope, failed: boolean): void {
+    if (!failed || child.observed) this.children?.delete(child);
+  }
+}
+
+/**
+ * The scope a `useService` function runs in: a `Scope` that can publish the instance and learn when its
+ * last holder has gone.
+ *
+ * @example
+ * ```ts
+ * container.register("conn", {
+ *   useService: async (svc) => {
+ *     const conn = await connect();
+ *     svc.register(conn);
+ *     await svc.noMoreDependents();
+ *     await conn.close();
+ *   },
+ * });
+ * ```
+ */
+export interface ServiceScope<T> extends Scope {
+  /** Publish the instance: every waiter receives it. Call exactly once. */
+  register(value: T): void;
+  /** Resolves when the last holder has released the instance (or the container closes). */
+  noMoreDependents(): Promise<void>;
+}
+
+/** @internal The own scope of an instance: background tasks, and the `ServiceScope` of `useService`. */
+export class InstanceScope extends Scope implements ServiceScope<unknown> {
+  registerHook: ((value: unknown) => void) | undefined;
+  noMoreDependentsHook: (() => Promise<void>) | undefined;
+
+  register(value: unknown): void {
+    if (!this.registerHook) {
+      throw new ConfigurationError(
+        `register() is only available in a useService function (scope ${this.name}).`,
+      );
+    }
+    this.registerHook(value);
+  }
+
+  noMoreDependents(): Promise<void> {
+    if (!this.noMoreDependentsHook) {
+      return Promise.reject(
+        new ConfigurationError(
+          `noMoreDependents() is only available in a useService function (scope ${this.name}).`,
+        ),
+      );
+    }
+    return this.noMoreDependentsHook();
+  }
+}
+
+/** @internal Give up a pending acquisition: it rejects with `reason`. */
+export function giveUp(waiter: Waiter, reason: unknown): void {
+  if (waiter.settled) return;
+  waiter.settled = true;
+  waiter.cleanup();
+  waiter.reject(reason);
+  const record = waiter.record;
+  const list = record.waiters;
+  if (list) {
+    const i = list.indexOf(waiter);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0 && record.state === "starting") abandonCreation(record, reason);
+  }
+}
+
+/** @internal Every waiter of a starting instance has gone: abort its creation (SEMANTICS 2.4). */
+export function abandonCreation(record: InstanceRecord, reason: unknown): void {
+  if (record.abandoned) return;
+  record.abandoned = true;
+  record.abandonReason = reason;
+  record.unmap();
+  if (record.ctl && !record.ctl.signal.aborted) {
+    try {
+      record.ctl.abort(reason);
+    } catch {
+      // listeners of a factory's signal are the factory's business
+    }
+  }
+  if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, reason);
+}
