@@ -1,11 +1,7 @@
-// asyncscope as its README shows it: classes registered with a lifetime, `container.createScope()` per
-// request, `await scope.resolve(...)`, `await scope.close()`; disposal through `Symbol.asyncDispose`,
-// dependents before their dependencies.
-//
-// TODO(core): the container is still being written on `main`. Until `Container` is exported, this
-// adapter reaches the API through a namespace import typed after API.md, and `isAsyncscopeReady`
-// keeps it out of the run. When the core lands: switch to named imports and remove the guard.
-import * as asyncscope from "asyncscope";
+// asyncscope as its README shows it: `@injectable()` classes registered with a lifetime,
+// `container.createScope()` per request, `await scope.resolve(...)`, `await scope.close()`; disposal
+// through `Symbol.asyncDispose`, dependents before their dependencies.
+import { Container, injectable, Lifetime, type Scope } from "asyncscope";
 import type { Adapter, ColdStart, GraphFixture, SharedFixture } from "../adapter.js";
 import {
   chainCache,
@@ -17,45 +13,30 @@ import {
 import { CONFIG_URL, recordDisposal } from "../graph.js";
 import { createSharedFactory, SharedResource } from "../shared-resource.js";
 
-type Token = string | symbol | (new (...args: any[]) => unknown);
-type Lifetime = "transient" | "scoped" | "shared" | "singleton";
-interface Scope {
-  resolve<T>(token: Token): Promise<T>;
-  close(): Promise<void>;
-}
-interface Container extends Scope {
-  register(token: Token, provider: object, options?: { lifetime?: Lifetime }): this;
-  createScope(name?: string): Scope;
-}
-const { Container } = asyncscope as unknown as { Container?: new () => Container };
-const { Lifetime } = asyncscope;
-
-/** Whether the core has landed (see the TODO above). */
-export const isAsyncscopeReady = typeof Container === "function";
-
+@injectable()
 class Config {
   readonly url = CONFIG_URL;
 }
+@injectable()
 class Db {
-  static inject = [Config] as const;
   constructor(readonly config: Config) {}
   [Symbol.asyncDispose](): Promise<void> {
     return recordDisposal("Db");
   }
 }
+@injectable()
 class Repo {
-  static inject = [Db] as const;
   constructor(readonly db: Db) {}
   [Symbol.asyncDispose](): Promise<void> {
     return recordDisposal("Repo");
   }
 }
+@injectable()
 class Service {
-  static inject = [Repo] as const;
   constructor(readonly repo: Repo) {}
 }
+@injectable()
 class Handler {
-  static inject = [Service] as const;
   constructor(readonly service: Service) {}
 }
 
@@ -69,7 +50,7 @@ export class AsyncscopeAdapter implements Adapter<Scope> {
   private readonly chain = chainCache("positional");
 
   async setup(): Promise<void> {
-    const container = new Container!()
+    const container = new Container()
       .register(Config, { useClass: Config }, { lifetime: Lifetime.Singleton })
       .register(Db, { useClass: Db }, { lifetime: Lifetime.Singleton })
       .register(Repo, { useClass: Repo }, { lifetime: Lifetime.Scoped })
@@ -109,7 +90,7 @@ export class AsyncscopeAdapter implements Adapter<Scope> {
 
   async coldStart(spec: ChainSpec): Promise<ColdStart> {
     const chain = this.chain(spec);
-    const container = new Container!();
+    const container = new Container();
     for (const cls of chain.classes)
       container.register(cls, { useClass: cls }, { lifetime: Lifetime.Singleton });
     return { root: await container.resolve(chain.roots[0]!), close: () => container.close() };
@@ -117,7 +98,7 @@ export class AsyncscopeAdapter implements Adapter<Scope> {
 
   async concurrentShared(count: number, factoryMs: number): Promise<SharedFixture> {
     const factory = createSharedFactory(factoryMs);
-    const container = new Container!().register(
+    const container = new Container().register(
       SharedResource,
       { useFactory: () => factory.create() },
       { lifetime: Lifetime.Shared },
@@ -137,7 +118,7 @@ export class AsyncscopeAdapter implements Adapter<Scope> {
 
   async disposeGraph(spec: LayeredSpec, recorder: DisposalRecorder): Promise<GraphFixture> {
     const graph = createLayered(spec, "positional", recorder);
-    const container = new Container!();
+    const container = new Container();
     for (const cls of graph.classes)
       container.register(cls, { useClass: cls }, { lifetime: Lifetime.Singleton });
     await Promise.all(graph.roots.map((root) => container.resolve(root)));
