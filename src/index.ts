@@ -42,6 +42,14 @@ export type { RunMainOptions } from "./run-main.js";
 export { toMermaid, toDot } from "./inspect.js";
 export type { GraphSnapshot } from "./inspect.js";
 
+// Deferred calls and state machines
+export { DeferredCallHandler } from "./calls/deferred-call-handler.js";
+export type { Deferred, OneWay } from "./calls/deferred.js";
+export { state } from "./state/state.js";
+export type { StateDecorator, StateInfo, StateOptions } from "./state/state.js";
+export { asStateMachine } from "./state/state-machine.js";
+export type { StateMachine } from "./state/state-machine.js";
+
 // Errors
 export {
   AsyncScopeError,

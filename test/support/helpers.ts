@@ -146,3 +146,14 @@ export async function settle<T>(
     return { ok: false, error };
   }
 }
+
+/** Wait for one turn of the event loop: every pending microtask, then a macrotask. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `true` when A and B are identical types, `false` otherwise (also tells `any` apart). */
+export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Compiles only when the value has type T; does nothing at run time. Use as `expectType<Equal<A, B>>(true)`. */
+export function expectType<T>(_value: T): void {}

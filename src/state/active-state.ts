@@ -1,0 +1,56 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { consoleLogger, logSafely } from "../logger.js";
+import type { StateInfo } from "./state.js";
+
+/** @internal A decorated state, as the runner needs it. */
+export interface StateDefinition {
+  readonly info: StateInfo;
+  readonly body: (...args: unknown[]) => unknown;
+  readonly onStart: ((state: StateInfo, target: object, ...args: unknown[]) => void) | undefined;
+}
+
+/** @internal A state to enter, with the arguments of the call that asked for it. */
+export interface Entry {
+  readonly state: StateDefinition;
+  readonly args: unknown[];
+}
+
+/** @internal One run of one state body, and how its tail call ended it, once made. */
+export interface ActiveState {
+  /** The machine that runs the state; a state call here goes to it. */
+  readonly machine: object;
+  readonly target: object;
+  readonly state: StateDefinition;
+  ended: boolean;
+  /** `next` is the state to enter; without it, the machine fails with `thrown`. */
+  exit?: { readonly to: string; readonly thrown: unknown; readonly next?: Entry };
+}
+
+/**
+ * @internal The state whose code runs. A state method called while it is set, on the same object, is a
+ * tail call; `AsyncLocalStorage` keeps it across `await` (SEMANTICS 9.8).
+ */
+export const activeState = new AsyncLocalStorage<ActiveState>();
+
+/** @internal Thrown by a valid tail call to end the current state; the runner catches it. */
+export class TailCall extends Error {
+  constructor(from: string, to: string) {
+    super(
+      `State ${from} ended at its tail call to ${to}. This exception is how a state ends: rethrow it if ` +
+        `you catch it.`,
+    );
+  }
+}
+Object.defineProperty(TailCall.prototype, "name", { value: "TailCall" });
+
+/** @internal The body went on after the tail call that ended it: its exception was caught. */
+export function warnCodeAfterTailCall(active: ActiveState, failure: { error: unknown } | undefined): void {
+  const outcome = failure ? "then threw (ignored)" : "then returned";
+  logSafely(
+    consoleLogger,
+    "warn",
+    `State ${active.state.info.name} kept running after its call to ${active.exit?.to}() had ended it, ` +
+      `and ${outcome}: was the exception of that call caught? The call decides how the state ends`,
+    failure?.error,
+  );
+}
