@@ -39,22 +39,26 @@ export interface GeneratedGraph {
 type Disposer = (name: string) => Promise<void>;
 
 // Libraries compare a constructor's arity with its metadata, so each arity gets its own class shape.
+// `declare` fields: assigned in the constructor only, without a define-semantics initializer per class.
 function positionalNode(arity: number): Constructor {
   if (arity === 0) {
     return class {
-      readonly deps: unknown[] = [];
+      declare readonly deps: unknown[];
+      constructor() {
+        this.deps = [];
+      }
     };
   }
   if (arity === 1) {
     return class {
-      readonly deps: unknown[];
+      declare readonly deps: unknown[];
       constructor(a: unknown) {
         this.deps = [a];
       }
     };
   }
   return class {
-    readonly deps: unknown[];
+    declare readonly deps: unknown[];
     constructor(a: unknown, b: unknown) {
       this.deps = [a, b];
     }
@@ -63,7 +67,7 @@ function positionalNode(arity: number): Constructor {
 
 function cradleNode(depNames: readonly string[]): Constructor {
   return class {
-    readonly deps: unknown[];
+    declare readonly deps: unknown[];
     constructor(cradle: Record<string, unknown>) {
       this.deps = depNames.map((dep) => cradle[dep]);
     }

@@ -14,6 +14,7 @@ import type { Measurement, Scenario } from "./scenarios/scenario.js";
 import { rotate } from "./stats.js";
 import { summarize, type Cell } from "./summary.js";
 import { evaluateTargets } from "./targets.js";
+import { enableAsyncContextTracking } from "./timing.js";
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -41,6 +42,7 @@ async function main(options: Options): Promise<number> {
   const adapters = createAdapters().filter((a) => !options.adapters || options.adapters.has(a.name));
   const scenarios = allScenarios.filter((s) => !options.scenarios || options.scenarios.has(s.id));
   let failed = false;
+  enableAsyncContextTracking();
 
   log("semantic check …");
   const checks: Check[] = [];

@@ -1,5 +1,16 @@
 // Clocks, heap readings and the mitata calls every scenario shares.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { do_not_optimize, measure } from "mitata";
+
+/**
+ * Turns on async context tracking for the rest of the process, before anything is measured. asyncscope
+ * uses an AsyncLocalStorage (for `currentScope()`) as soon as a factory or a task runs, and on Node 20
+ * that adds a hook to every promise in the process, whoever creates it. Turning it on first puts every
+ * adapter, in every round, under the same conditions (the ones an asyncscope application runs in).
+ */
+export function enableAsyncContextTracking(): void {
+  new AsyncLocalStorage<true>().run(true, () => undefined);
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
