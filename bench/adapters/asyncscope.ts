@@ -12,6 +12,7 @@ import {
 } from "../generated.js";
 import { CONFIG_URL, recordDisposal } from "../graph.js";
 import { createSharedFactory, SharedResource } from "../shared-resource.js";
+import { ContainerAdapter } from "./container-adapter.js";
 
 @injectable()
 class Config {
@@ -40,16 +41,15 @@ class Handler {
   constructor(readonly service: Service) {}
 }
 
-export class AsyncscopeAdapter implements Adapter<Scope> {
+export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Adapter<Scope> {
   readonly name = "asyncscope";
   readonly packageName = "asyncscope";
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: true };
   readonly notes = {};
-  private container: Container | undefined;
   private readonly chain = chainCache("positional");
 
-  async setup(): Promise<void> {
+  protected async create(): Promise<Container> {
     const container = new Container()
       .register(Config, { useClass: Config }, { lifetime: Lifetime.Singleton })
       .register(Db, { useClass: Db }, { lifetime: Lifetime.Singleton })
@@ -57,21 +57,19 @@ export class AsyncscopeAdapter implements Adapter<Scope> {
       .register(Service, { useClass: Service }, { lifetime: Lifetime.Scoped })
       .register(Handler, { useClass: Handler }, { lifetime: Lifetime.Transient });
     await container.resolve(Db);
-    this.container = container;
+    return container;
   }
 
-  async teardown(): Promise<void> {
-    const container = this.container;
-    this.container = undefined;
-    await container?.close();
+  protected close(container: Container): Promise<void> {
+    return container.close();
   }
 
   resolveSingleton(): Promise<Db> {
-    return this.container!.resolve(Db);
+    return this.container.resolve(Db);
   }
 
   createScope(): Scope {
-    return this.container!.createScope();
+    return this.container.createScope();
   }
 
   resolveHandler(scope: Scope): Promise<Handler> {
@@ -83,7 +81,7 @@ export class AsyncscopeAdapter implements Adapter<Scope> {
   }
 
   async requestCycle(): Promise<void> {
-    const scope = this.container!.createScope();
+    const scope = this.container.createScope();
     await scope.resolve(Handler);
     await scope.close();
   }

@@ -12,6 +12,7 @@ import {
   type LayeredSpec,
 } from "../generated.js";
 import { CONFIG_URL, recordDisposal } from "../graph.js";
+import { ContainerAdapter } from "./container-adapter.js";
 
 interface Cradle {
   config: Config;
@@ -55,7 +56,10 @@ class Handler {
   }
 }
 
-export class AwilixAdapter implements Adapter<AwilixContainer<Cradle>> {
+export class AwilixAdapter
+  extends ContainerAdapter<AwilixContainer<Cradle>>
+  implements Adapter<AwilixContainer<Cradle>>
+{
   readonly name = "awilix";
   readonly packageName = "awilix";
   readonly classes = { Config, Db, Repo, Service, Handler };
@@ -63,10 +67,9 @@ export class AwilixAdapter implements Adapter<AwilixContainer<Cradle>> {
   readonly notes = {
     G: "container.dispose() runs every disposer at once (Promise.all), without regard to dependencies.",
   };
-  private container: AwilixContainer<Cradle> | undefined;
   private readonly chain = chainCache("cradle");
 
-  async setup(): Promise<void> {
+  protected create(): AwilixContainer<Cradle> {
     const container = createContainer<Cradle>();
     container.register({
       config: asClass(Config).singleton(),
@@ -80,21 +83,19 @@ export class AwilixAdapter implements Adapter<AwilixContainer<Cradle>> {
       handler: asClass(Handler).transient(),
     });
     container.resolve("db");
-    this.container = container;
+    return container;
   }
 
-  async teardown(): Promise<void> {
-    const container = this.container;
-    this.container = undefined;
-    await container?.dispose();
+  protected close(container: AwilixContainer<Cradle>): Promise<void> {
+    return container.dispose();
   }
 
   resolveSingleton(): Db {
-    return this.container!.resolve("db");
+    return this.container.resolve("db");
   }
 
   createScope(): AwilixContainer<Cradle> {
-    return this.container!.createScope();
+    return this.container.createScope();
   }
 
   resolveHandler(scope: AwilixContainer<Cradle>): Handler {
@@ -106,7 +107,7 @@ export class AwilixAdapter implements Adapter<AwilixContainer<Cradle>> {
   }
 
   async requestCycle(): Promise<void> {
-    const scope = this.container!.createScope();
+    const scope = this.container.createScope();
     scope.resolve("handler");
     await scope.dispose();
   }

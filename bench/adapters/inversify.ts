@@ -13,6 +13,7 @@ import {
 } from "../generated.js";
 import { CONFIG_URL, recordDisposal } from "../graph.js";
 import { createSharedFactory, type SharedResource } from "../shared-resource.js";
+import { ContainerAdapter } from "./container-adapter.js";
 
 @injectable()
 class Config {
@@ -48,7 +49,7 @@ const requestBindings = new ContainerModule(({ bind }) => {
   bind(Service).toSelf().inSingletonScope();
 });
 
-export class InversifyAdapter implements Adapter<Container> {
+export class InversifyAdapter extends ContainerAdapter<Container> implements Adapter<Container> {
   readonly name = "inversify";
   readonly packageName = "inversify";
   readonly classes = { Config, Db, Repo, Service, Handler };
@@ -56,30 +57,27 @@ export class InversifyAdapter implements Adapter<Container> {
   readonly notes = {
     C: "A request is a child container that loads the request bindings; its resolution plans are built afresh for every child.",
   };
-  private root: Container | undefined;
   private readonly chain = chainCache("positional", (cls) => injectable()(cls));
 
-  async setup(): Promise<void> {
+  protected create(): Container {
     const root = new Container();
     root.bind(Config).toSelf().inSingletonScope();
     root.bind(Db).toSelf().inSingletonScope();
     root.bind(Handler).toSelf();
     root.get(Db);
-    this.root = root;
+    return root;
   }
 
-  async teardown(): Promise<void> {
-    const root = this.root;
-    this.root = undefined;
-    await root?.unbindAllAsync();
+  protected close(root: Container): Promise<void> {
+    return root.unbindAllAsync();
   }
 
   resolveSingleton(): Db {
-    return this.root!.get(Db);
+    return this.container.get(Db);
   }
 
   createScope(): Container {
-    const scope = new Container({ parent: this.root! });
+    const scope = new Container({ parent: this.container });
     scope.load(requestBindings);
     return scope;
   }
@@ -93,7 +91,7 @@ export class InversifyAdapter implements Adapter<Container> {
   }
 
   async requestCycle(): Promise<void> {
-    const scope = new Container({ parent: this.root! });
+    const scope = new Container({ parent: this.container });
     scope.load(requestBindings);
     scope.get(Handler);
     await scope.unbindAllAsync();
@@ -109,7 +107,8 @@ export class InversifyAdapter implements Adapter<Container> {
   async concurrentShared(count: number, factoryMs: number): Promise<SharedFixture> {
     const factory = createSharedFactory(factoryMs);
     const shared = Symbol("SharedResource");
-    this.root!.bind<SharedResource>(shared)
+    this.container
+      .bind<SharedResource>(shared)
       .toDynamicValue(() => factory.create())
       .inSingletonScope();
     const scopes = Array.from({ length: count }, () => this.createScope());

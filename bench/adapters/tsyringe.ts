@@ -13,6 +13,7 @@ import {
   type LayeredSpec,
 } from "../generated.js";
 import { CONFIG_URL, recordDisposal } from "../graph.js";
+import { ContainerAdapter } from "./container-adapter.js";
 
 @injectable()
 class Config {
@@ -41,7 +42,10 @@ class Handler {
   constructor(readonly service: Service) {}
 }
 
-export class TsyringeAdapter implements Adapter<DependencyContainer> {
+export class TsyringeAdapter
+  extends ContainerAdapter<DependencyContainer>
+  implements Adapter<DependencyContainer>
+{
   readonly name = "tsyringe";
   readonly packageName = "tsyringe";
   readonly classes = { Config, Db, Repo, Service, Handler };
@@ -50,10 +54,9 @@ export class TsyringeAdapter implements Adapter<DependencyContainer> {
     A: "The singleton is first resolved from the root: tsyringe records a disposable in the container that constructs it, so a singleton first built inside a request container would be disposed with that request.",
     G: "container.dispose() runs every dispose() at once (Promise.all), without regard to dependencies.",
   };
-  private root: DependencyContainer | undefined;
   private readonly chain = chainCache("positional", (cls) => injectable()(cls));
 
-  async setup(): Promise<void> {
+  protected create(): DependencyContainer {
     const root = globalContainer.createChildContainer();
     root.register(Config, { useClass: Config }, { lifecycle: Lifecycle.Singleton });
     root.register(Db, { useClass: Db }, { lifecycle: Lifecycle.Singleton });
@@ -61,21 +64,19 @@ export class TsyringeAdapter implements Adapter<DependencyContainer> {
     root.register(Service, { useClass: Service }, { lifecycle: Lifecycle.ContainerScoped });
     root.register(Handler, { useClass: Handler });
     root.resolve(Db);
-    this.root = root;
+    return root;
   }
 
-  async teardown(): Promise<void> {
-    const root = this.root;
-    this.root = undefined;
-    await root?.dispose();
+  protected close(root: DependencyContainer): Promise<void> | void {
+    return root.dispose();
   }
 
   resolveSingleton(): Db {
-    return this.root!.resolve(Db);
+    return this.container.resolve(Db);
   }
 
   createScope(): DependencyContainer {
-    return this.root!.createChildContainer();
+    return this.container.createChildContainer();
   }
 
   resolveHandler(scope: DependencyContainer): Handler {
@@ -87,7 +88,7 @@ export class TsyringeAdapter implements Adapter<DependencyContainer> {
   }
 
   async requestCycle(): Promise<void> {
-    const scope = this.root!.createChildContainer();
+    const scope = this.container.createChildContainer();
     scope.resolve(Handler);
     await scope.dispose();
   }
