@@ -12,11 +12,11 @@ export interface TargetResult {
 }
 
 /**
- * Heap readings after forced GCs wobble by some tens of KB (peers that keep nothing land within ±5 B per
- * scope over 10,000 scopes, ±0.4 B per request over 100,000 requests). Anything kept per scope is at
- * least an 8-byte array slot, so less than this counts as nothing retained.
+ * Heap readings after forced GCs wobble: libraries that keep nothing land within ±2 B per scope over
+ * 10,000 scopes and ±0.4 B per request over 100,000 requests. Anything kept per scope costs at least an
+ * 8-byte slot, so less than these counts as nothing retained.
  */
-export const RETAINED_NOISE_PER_SCOPE = 8;
+export const RETAINED_NOISE_PER_SCOPE = 4;
 export const GROWTH_NOISE_PER_REQUEST = 1;
 
 const NOT_MEASURED = { measured: "—", met: undefined };
