@@ -110,31 +110,21 @@ export async function checkAdapter(adapter: Adapter, chain: ChainSpec): Promise<
     await adapter.disposeScope(s2);
     await drain();
 
+    // Container end with a scope still open: the library closes it first where it can; elsewhere the
+    // caller does, as that library's users must.
     const s3 = adapter.createScope();
     await adapter.resolveHandler(s3);
     const end = log.length;
+    if (!closesOpenScopes) await adapter.disposeScope(s3);
+    await adapter.teardown();
+    await drain();
+    const ended = log.slice(end);
     if (closesOpenScopes) {
-      await adapter.teardown();
-      expect(
-        "container end disposes an open scope's Repo before Db",
-        isDeepStrictEqual(log.slice(end), ["Repo", "Db"]),
-        `log ${str(log.slice(end))}`,
-      );
+      expect("container end closes a scope still open", ended.includes("Repo"), `log ${str(ended)}`);
     } else {
-      report(
-        "container end disposes an open scope's Repo before Db",
-        "n/a",
-        "open scopes are the caller's to dispose first",
-      );
-      await adapter.disposeScope(s3);
-      await adapter.teardown();
-      await drain();
-      expect(
-        "scope, then container: Repo before Db",
-        isDeepStrictEqual(log.slice(end), ["Repo", "Db"]),
-        `log ${str(log.slice(end))}`,
-      );
+      report("container end closes a scope still open", "n/a", "the caller disposes open scopes first");
     }
+    expect("container end: Repo before Db", isDeepStrictEqual(ended, ["Repo", "Db"]), `log ${str(ended)}`);
 
     const cold = await adapter.coldStart(chain);
     const depth = chainLength(cold.root);

@@ -15,10 +15,10 @@ export const PEERS = ["tsyringe", "inversify", "awilix", "typedi"] as const;
 export function createAdapters(): Adapter[] {
   return [
     new AsyncscopeAdapter(),
-    new BaselineAdapter(),
     new TsyringeAdapter(),
     new InversifyAdapter(),
     new AwilixAdapter(),
     new TypediAdapter(),
+    new BaselineAdapter(),
   ];
 }

@@ -1,9 +1,13 @@
 import type { Scenario } from "./scenario.js";
 import { settledHeap } from "../timing.js";
 import { formatBytes } from "../format.js";
-import { slope } from "../stats.js";
+import { median, slope } from "../stats.js";
 
-/** Heap readings taken along the run; the growth is the fitted slope, so one noisy reading does not decide it. */
+/**
+ * Heap readings taken along the run; the growth is the fitted slope, so one noisy reading does not
+ * decide it. The time per request is the median over the segments between readings, so that a burst
+ * of load from elsewhere on the machine does not either.
+ */
 const SAMPLES = 10;
 
 export const sequentialRequests: Scenario = {
@@ -14,17 +18,17 @@ export const sequentialRequests: Scenario = {
     for (let i = 0; i < 1000; i++) await adapter.requestCycle();
     const done: number[] = [0];
     const heap: number[] = [await settledHeap()];
-    let elapsed = 0;
+    const perRequest: number[] = [];
     for (let sample = 1; sample <= SAMPLES; sample++) {
       const count = Math.round((requests * sample) / SAMPLES) - done[done.length - 1]!;
       const start = performance.now();
       for (let i = 0; i < count; i++) await adapter.requestCycle();
-      elapsed += performance.now() - start;
+      perRequest.push(((performance.now() - start) * 1e6) / count);
       done.push(done[done.length - 1]! + count);
       heap.push(await settledHeap());
     }
     return {
-      value: (elapsed * 1e6) / requests,
+      value: median(perRequest),
       extras: { bytesPerRequest: slope(done, heap), heapGrowth: heap[heap.length - 1]! - heap[0]! },
     };
   },
