@@ -10,6 +10,8 @@ export interface Machine {
   readonly cpu: string;
   readonly cores: number;
   readonly memory: string;
+  /** 1-minute load average when the run started and when it ended: other work shares the cores. */
+  readonly load: readonly [start: number, end: number];
   readonly os: string;
   readonly node: string;
   readonly versions: ReadonlyMap<string, string>;
@@ -36,7 +38,12 @@ function asyncscopeVersion(): string {
   }
 }
 
-export function describeMachine(packages: readonly string[]): Machine {
+/** The 1-minute load average now. */
+export function loadAverage(): number {
+  return os.loadavg()[0]!;
+}
+
+export function describeMachine(packages: readonly string[], loadAtStart: number): Machine {
   const cpus = os.cpus();
   const versions = new Map<string, string>();
   for (const name of packages)
@@ -46,6 +53,7 @@ export function describeMachine(packages: readonly string[]): Machine {
     cpu: cpus[0]?.model.trim() ?? "unknown",
     cores: cpus.length,
     memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+    load: [loadAtStart, loadAverage()],
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     versions,

@@ -41,7 +41,8 @@ function renderMachine({ machine, date, rounds, quick }: Report): string {
   return [
     `Measured ${date.toISOString().slice(0, 16).replace("T", " ")} UTC${quick ? " — **quick smoke run: tiny sizes, not for comparison**" : ""}.`,
     "",
-    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory} RAM, ${machine.os}`,
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory} RAM, ${machine.os}; ` +
+      `load average ${machine.load[0].toFixed(1)} at the start, ${machine.load[1].toFixed(1)} at the end`,
     `- Node ${machine.node}; ${versions}`,
     `- ${rounds} round${rounds === 1 ? "" : "s"}, adapter order rotated each round; every number is the median over rounds`,
   ].join("\n");

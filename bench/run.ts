@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { isNotApplicable, type Adapter } from "./adapter.js";
 import { createAdapters, PEERS, SUBJECT } from "./adapters/index.js";
 import { checkAdapter, type Check } from "./graph.js";
-import { describeMachine } from "./machine.js";
+import { describeMachine, loadAverage } from "./machine.js";
 import { parseOptions, type Options } from "./options.js";
 import { renderReport, writeReport } from "./report.js";
 import { scenarios as allScenarios } from "./scenarios/index.js";
@@ -42,6 +42,7 @@ async function main(options: Options): Promise<number> {
   const adapters = createAdapters().filter((a) => !options.adapters || options.adapters.has(a.name));
   const scenarios = allScenarios.filter((s) => !options.scenarios || options.scenarios.has(s.id));
   let failed = false;
+  const loadAtStart = loadAverage();
   enableAsyncContextTracking();
 
   log("semantic check …");
@@ -94,7 +95,7 @@ async function main(options: Options): Promise<number> {
   }
   const summaries = summarize(rows);
   const markdown = renderReport({
-    machine: describeMachine([SUBJECT, ...PEERS, "reflect-metadata"]),
+    machine: describeMachine([SUBJECT, ...PEERS, "reflect-metadata"], loadAtStart),
     date: new Date(),
     rounds: options.rounds,
     quick: options.quick,
