@@ -89,7 +89,7 @@ function renderResults(report: Report): string {
     ];
   });
   const legend = report.scenarios.map((s) => `- **${s.id}**: ${s.title}`).join("\n");
-  const notes = footnotes.map((text, i) => `[${i + 1}] ${text}`).join("\n");
+  const notes = footnotes.map((text, i) => `- [${i + 1}] ${text}`).join("\n");
   return [
     table(["", "adapter", "median", "ops/s", "× baseline", "× fastest peer", "spread", "notes"], rows),
     "",
