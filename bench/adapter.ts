@@ -58,8 +58,6 @@ export interface GraphFixture {
 
 export interface Adapter<S = any> {
   readonly name: string;
-  /** npm package whose version the report shows; undefined for the hand-written baseline. */
-  readonly packageName: string | undefined;
   readonly classes: GraphClasses;
   readonly disposal: DisposalSupport;
   /** Caveats printed under the table, keyed by scenario. */

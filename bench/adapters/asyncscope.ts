@@ -43,7 +43,6 @@ class Handler {
 
 export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Adapter<Scope> {
   readonly name = "asyncscope";
-  readonly packageName = "asyncscope";
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: true };
   readonly notes = {};

@@ -61,7 +61,6 @@ export class AwilixAdapter
   implements Adapter<AwilixContainer<Cradle>>
 {
   readonly name = "awilix";
-  readonly packageName = "awilix";
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: false };
   readonly notes = {

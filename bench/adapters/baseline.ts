@@ -75,7 +75,6 @@ function wireByHand(graph: GeneratedGraph): Map<Constructor, object> {
 
 export class BaselineAdapter implements Adapter<RequestScope> {
   readonly name = "baseline";
-  readonly packageName = undefined;
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: false };
   readonly notes = {};

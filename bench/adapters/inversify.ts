@@ -51,7 +51,6 @@ const requestBindings = new ContainerModule(({ bind }) => {
 
 export class InversifyAdapter extends ContainerAdapter<Container> implements Adapter<Container> {
   readonly name = "inversify";
-  readonly packageName = "inversify";
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: false };
   readonly notes = {

@@ -47,7 +47,6 @@ export class TsyringeAdapter
   implements Adapter<DependencyContainer>
 {
   readonly name = "tsyringe";
-  readonly packageName = "tsyringe";
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: false };
   readonly notes = {

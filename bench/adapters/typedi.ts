@@ -38,7 +38,6 @@ const NOT_AWAITED = "reset() calls destroy() without awaiting it (and ignores it
 
 export class TypediAdapter implements Adapter<typedi.ContainerInstance> {
   readonly name = "typedi";
-  readonly packageName = "typedi";
   readonly classes = { Config, Db, Repo, Service, Handler };
   readonly disposal = { awaitsScopeDisposal: false, closesOpenScopes: false };
   readonly notes = {
