@@ -69,3 +69,11 @@ export {
   SuppressedError,
 } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
+
+// facet-style services
+export { Service } from "./services/service.js";
+export { startService } from "./services/start-service.js";
+export { stopService } from "./services/stop-service.js";
+export { runService } from "./services/run-service.js";
+export type { RunServiceOptions } from "./services/run-service.js";
+export { SyncService, startServiceSync, stopServiceSync } from "./services/sync-service.js";
