@@ -38,7 +38,7 @@ export class Database implements SqlClient, AsyncDisposable {
       : this.log.progress(
           "db",
           "starting PGlite",
-          "embedded PostgreSQL; a first start creates the database, allow ~10 s",
+          "embedded PostgreSQL; a first start creates the database and takes several seconds",
         );
     let outcome = "failed to open the database";
     try {
