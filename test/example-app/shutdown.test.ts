@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const main = fileURLToPath(new URL("../../example-app/main.js", import.meta.url));
@@ -23,25 +24,18 @@ function startApp(dataDir: string): Child {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
-  let buffer = "";
   let stderr = "";
   let onUrl!: (url: string) => void;
   const url = new Promise<string>((resolve) => (onUrl = resolve));
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let i: number;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      lines.push(line);
-      const found = /listening on (http:\/\/\S+)/.exec(line);
-      if (found) onUrl(found[1]!);
-      if (process.env.EXAMPLE_APP_LOG) console.log(`    | ${line}`);
-    }
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    lines.push(line);
+    const found = /listening on (http:\/\/\S+)/.exec(line);
+    if (found) onUrl(found[1]!);
+    if (process.env.EXAMPLE_APP_LOG) console.log(`    | ${line}`);
   });
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })),
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve) => child.on("close", (code, signal) => resolve({ code, signal })), // after the last line of output
   );
   const failed = exit.then(({ code }) => {
     throw new Error(`the app exited (${code}) before listening:\n${lines.join("\n")}\n${stderr}`);
