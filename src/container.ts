@@ -21,6 +21,8 @@ export interface ServiceStarter {
   isService(value: unknown): boolean;
   start(value: unknown): Promise<unknown>;
   stop(value: unknown): Promise<void>;
+  /** Call `onCrash` if the started service crashes later. */
+  watch(value: unknown, onCrash: (error: unknown) => void): void;
 }
 
 let defaultStarter: ServiceStarter | undefined;

@@ -72,6 +72,7 @@ export type { ErrorCode } from "./errors.js";
 
 // facet-style services
 export { Service } from "./services/service.js";
+import "./services/in-container.js";
 export { startService } from "./services/start-service.js";
 export { stopService } from "./services/stop-service.js";
 export { runService } from "./services/run-service.js";

@@ -530,7 +530,14 @@ function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknow
   // Something can still fail: remember the value, to dispose it if it does.
   record.built = { value };
   const rest = (): MaybePromise<unknown> =>
-    isService ? start!.start(value).then(() => finishBuild(record, value)) : finishBuild(record, value);
+    isService
+      ? start!.start(value).then(() => {
+          start!.watch(value, (err) => {
+            if (record.state === "ready" || record.state === "starting") instanceFailed(record, err);
+          });
+          return finishBuild(record, value);
+        })
+      : finishBuild(record, value);
   if (!hooks || hooks.init.length === 0) return rest();
   return runHooks(record, value, hooks.init).then(rest);
 }
