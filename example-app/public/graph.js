@@ -137,7 +137,7 @@
       const kind =
         (s === root ? "container (root scope)" : isRequest(s) ? "request scope" : "scope") + parent;
       const state = s.state === "open" ? "" : ` · ${s.state}`;
-      return `<b>${esc(s === root ? s.name : s.name)}</b> <span class='scope-kind'>${kind}${state}</span>`;
+      return `<b>${esc(s.name)}</b> <span class='scope-kind'>${kind}${state}</span>`;
     };
     const emit = (s) => {
       lines.push(`  subgraph ${s.id}["${scopeLabel(s)}"]`);
@@ -161,7 +161,10 @@
 
     // Edges, and their styles by index (Mermaid numbers links in the order they are declared).
     const linkStyles = [];
+    const linked = new Set(); // a holder with several references to one instance gets one arrow
     const link = (from, arrow, to, style) => {
+      if (linked.has(`${from} ${to}`)) return;
+      linked.add(`${from} ${to}`);
       lines.push(`  ${from} ${arrow} ${to}`);
       linkStyles.push(style);
     };
