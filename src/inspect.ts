@@ -13,7 +13,16 @@ import type { Holder, InstanceRecord } from "./internal/instance.js";
  * ```
  */
 export interface GraphSnapshot {
-  scopes: { id: string; name: string; parent?: string; state: string }[];
+  scopes: {
+    id: string;
+    name: string;
+    parent?: string;
+    state: string;
+    /** `root`, `child` (createScope / withScope), `fork`, or `instance` (an instance's own task scope). */
+    kind?: string;
+    /** For an `instance` scope: the id of the instance it belongs to. */
+    owner?: string;
+  }[];
   instances: {
     id: string;
     token: string;
@@ -43,6 +52,8 @@ export function snapshot(container: Container): GraphSnapshot {
       name: s.name,
       ...(s.parent ? { parent: scopeId(s.parent) } : {}),
       state: s.state,
+      kind: s.kind,
+      ...(s.ownerRecord ? { owner: instanceId(s.ownerRecord) } : {}),
     });
   };
   const stack: Scope[] = [container.root];
@@ -52,6 +63,9 @@ export function snapshot(container: Container): GraphSnapshot {
     stack.push(...s.childScopes().reverse());
   }
   const instances: GraphSnapshot["instances"] = [];
+  for (const r of container.live) {
+    if (r.ownScope && r.ownScope.state !== "closed") addScope(r.ownScope);
+  }
   for (const r of container.live) {
     if (r.state !== "starting" && r.state !== "ready" && r.state !== "releasing") continue;
     for (const [h] of r.holders()) if (h instanceof Scope) addScope(h);

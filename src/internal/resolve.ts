@@ -457,6 +457,7 @@ export function ownScopeOf(record: InstanceRecord): Scope {
     const container = record.reg.container;
     const own = new InstanceScope(container, container.root, record.name, "instance");
     own.onFailure = (err) => instanceFailed(record, err);
+    own.ownerRecord = record;
     record.ownScope = own;
   }
   return record.ownScope;
