@@ -207,7 +207,12 @@ export function releaseDeps(record: InstanceRecord, errors: unknown[]): MaybePro
   return releaseDepsFrom(record, deps, deps.length - 1, errors);
 }
 
-function releaseDepsFrom(record: InstanceRecord, deps: DepEntry[], from: number, errors: unknown[]): MaybePromise<void> {
+function releaseDepsFrom(
+  record: InstanceRecord,
+  deps: DepEntry[],
+  from: number,
+  errors: unknown[],
+): MaybePromise<void> {
   let i = from;
   while (i >= 0) {
     let pending: Promise<void>[] | undefined;

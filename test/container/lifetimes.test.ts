@@ -159,7 +159,16 @@ describe("lifetimes", () => {
     await q.close();
     // The exact reverse of acquisition: the dependsOn steps (acquired after the parameters) one after
     // another, S2 then S1; then B and C, independent parameters, together.
-    expect(log).to.deep.equal(["S2:begin", "S2:end", "S1:begin", "S1:end", "C:begin", "B:begin", "C:end", "B:end"]);
+    expect(log).to.deep.equal([
+      "S2:begin",
+      "S2:end",
+      "S1:begin",
+      "S1:end",
+      "C:begin",
+      "B:begin",
+      "C:end",
+      "B:end",
+    ]);
     expect(since(t0)).to.be.within(170, 320);
   });
 
