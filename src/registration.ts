@@ -80,7 +80,14 @@ export type Provider<T> =
     }
   | { useExisting: Token<T> };
 
-/** Options of `container.register`: service options plus a custom disposer. */
+/**
+ * Options of `container.register`: service options plus a custom disposer.
+ *
+ * @example
+ * ```ts
+ * container.register("pool", { useFactory: () => new Pool() }, { dispose: (pool) => pool.end() });
+ * ```
+ */
 export type RegisterOptions<T> = ServiceOptions & {
   /** Dispose the instance this way instead of its `[Symbol.asyncDispose]`, `[Symbol.dispose]` or `dispose()`. */
   dispose?: (value: T) => unknown;
