@@ -83,6 +83,8 @@ export class Container implements AsyncDisposable {
   private readonly useDecorated: boolean;
   private readonly fallback: DependencyContainer | undefined;
   private readonly orphanErrors: unknown[] = [];
+  /** Releases nobody awaits (keep-alive expiry, abandoned creations, crashes), until they have reported. */
+  private readonly orphanReleases = new Set<Promise<void>>();
 
   constructor(options?: ContainerOptions) {
     const o = options ?? {};
@@ -314,6 +316,13 @@ export class Container implements AsyncDisposable {
     else this.orphanErrors.push(error);
   }
 
+  /** @internal Keep track of a release nobody awaits, so that the container's close waits for its report. */
+  trackOrphan(release: Promise<void>): Promise<void> {
+    this.orphanReleases.add(release);
+    void release.then(() => this.orphanReleases.delete(release));
+    return release;
+  }
+
   /** @internal The root has dropped its references: flush keep-alives, wait for what still runs. */
   async afterRootReleased(errors: unknown[]): Promise<void> {
     const pending: Promise<void>[] = [];
@@ -324,13 +333,24 @@ export class Container implements AsyncDisposable {
       }
     }
     await Promise.all(pending);
-    const rest = [...this.live];
-    if (rest.length) {
+    if (this.live.size || this.orphanReleases.size) {
+      // What still starts or releases, and the reports of releases nobody awaits (a creation abandoned now
+      // is released later): wait for all of it, bounded, so that its errors reach this close.
       let timer: NodeJS.Timeout | undefined;
+      let expired = false;
       const limit = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(1000, this.defaultDisposeTimeoutMs ?? 0));
+        timer = setTimeout(
+          () => {
+            expired = true;
+            resolve();
+          },
+          Math.max(1000, this.defaultDisposeTimeoutMs ?? 0),
+        );
       });
-      await Promise.race([Promise.all(rest.map((r) => r.whenGone())), limit]);
+      while (!expired && (this.live.size || this.orphanReleases.size)) {
+        const gone = [...this.live].map((r) => r.whenGone());
+        await Promise.race([Promise.all([...gone, ...this.orphanReleases]), limit]);
+      }
       clearTimeout(timer);
       for (const r of this.live) {
         logSafely(

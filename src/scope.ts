@@ -153,9 +153,7 @@ export class Scope implements AsyncDisposable {
         this.outcome().then(resolve, reject);
       });
       Promise.prototype.then.call(p, undefined, noop);
-      p.onObserve = () => {
-        this.observed = true;
-      };
+      p.onObserve = () => this.markObserved();
       this.donePromise = p;
     }
     return this.donePromise;
@@ -382,6 +380,13 @@ export class Scope implements AsyncDisposable {
     this.beginClose();
   }
 
+  /** @internal Cancel with `reason` unless the scope was cancelled or closed before; whether it took it. */
+  tryCancel(reason: unknown): boolean {
+    if (this._state === "closed" || this.cancelled) return false;
+    this.cancel(reason);
+    return true;
+  }
+
   /**
    * No more tasks are expected: the scope closes when its awaited tasks end.
    *
@@ -405,7 +410,7 @@ export class Scope implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    this.observed = true;
+    this.markObserved();
     return this.whenClosed().then();
   }
 
@@ -663,7 +668,7 @@ export class Scope implements AsyncDisposable {
 
   /** @internal Wait for this scope to close, collecting its error into `errors` instead of throwing. */
   whenClosedQuietly(errors: unknown[]): Promise<void> {
-    this.observed = true;
+    this.markObserved();
     return this.whenClosed().then(noop, (err: unknown) => void errors.push(err));
   }
 
@@ -677,6 +682,12 @@ export class Scope implements AsyncDisposable {
   /** @internal A child finished closing: forget it unless its error still waits for an observer. */
   childClosed(child: Scope, failed: boolean): void {
     if (!failed || child.observed) this.children?.delete(child);
+  }
+
+  /** Someone takes this scope's outcome: a parent that kept it closed, to report its error, lets it go (9.4). */
+  private markObserved(): void {
+    this.observed = true;
+    if (this._state === "closed") this.parent?.childClosed(this, true);
   }
 }
 
@@ -736,11 +747,10 @@ export function giveUp(waiter: Waiter, reason: unknown): void {
   waiter.cleanup();
   waiter.reject(reason);
   const record = waiter.record;
-  const list = record.waiters;
-  if (list) {
-    const i = list.indexOf(waiter);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0 && record.state === "starting") abandonCreation(record, reason);
+  const waiters = record.waiters;
+  if (waiters) {
+    waiters.delete(waiter);
+    if (waiters.size === 0 && record.state === "starting") abandonCreation(record, reason);
   }
 }
 

@@ -23,6 +23,16 @@ export interface Waiter {
   cleanup(): void;
 }
 
+/**
+ * A creation error passed on to dependents still starting: reported once, by a requester receiving it, or
+ * (when every dependent carrying it was abandoned) once the last of them is done.
+ */
+export interface Carry {
+  carriers: number;
+  received: boolean;
+  report: (() => void) | undefined;
+}
+
 /** A step of an instance's dependencies: one record, or a group acquired (and released) in parallel. */
 export type DepEntry = InstanceRecord | InstanceRecord[];
 
@@ -43,12 +53,14 @@ export class InstanceRecord {
   deps: DepEntry[] | undefined;
   /** Set while a parallel group is being acquired: completed members land here. */
   group: InstanceRecord[] | undefined;
-  /** Pending acquisitions of this instance while it starts. */
-  waiters: Waiter[] | undefined;
+  /** Set while a parallel group is being acquired: told at once when a member's creation fails. */
+  groupFailed: ((error: unknown) => void) | undefined;
+  /** Pending acquisitions of this instance while it starts, in arrival order. */
+  waiters: Set<Waiter> | undefined;
   /** Acquisitions this instance is waiting for while it starts (given up if its creation is abandoned). */
   childWaiters: Set<Waiter> | undefined;
   /** Instances this one is creating or waiting for: the edges of the waits-for graph used for cycles. */
-  waitingOn: InstanceRecord[] | undefined;
+  waitingOn: Set<InstanceRecord> | undefined;
   /** The creation's signal, made on first use. */
   ctl: AbortController | undefined;
   /** True when every waiter left before creation finished: the result is disposed at once. */
@@ -63,10 +75,12 @@ export class InstanceRecord {
   map: Map<Registration, InstanceRecord> | undefined;
   /** The built value while its `@onInit` hooks run, to dispose it if they fail. */
   built: { value: unknown } | undefined;
-  /** A background task failed while it was starting: the creation fails with this. */
-  pendingFailure: { error: unknown } | undefined;
+  /** Failures of its own tasks (or crashes of its dependencies) while it was starting: the creation fails. */
+  pendingFailures: unknown[] | undefined;
   /** The teardown errors of a failed creation (after its primary error), for when nobody waits for it. */
   failureTeardown: unknown[] | undefined;
+  /** Creation errors of its dependencies it received while it started. */
+  carrying: Carry[] | undefined;
   /** `useService`: resolved when the last holder has released it. */
   noMoreDependents: Deferred<void> | undefined;
   /** `useService`: the task running the service function. */

@@ -12,7 +12,7 @@ import type { FactoryContext, Registration } from "../registration.js";
 import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
-import { InstanceRecord, type Holder, type Waiter } from "./instance.js";
+import { InstanceRecord, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
@@ -132,9 +132,9 @@ function acquireReg(
       return join(existing, holder, options);
     }
     // Releasing (or crashed): wait for the release to finish, then get a fresh instance (SEMANTICS 1.4).
-    return existing
-      .whenGone()
-      .then(() => acquireReg(holder, reg, token, scope, requester, longLived, options, aliases));
+    return join(existing, holder, options, () =>
+      acquireReg(holder, reg, token, scope, requester, longLived, options, aliases),
+    );
   }
   checkNewCycle(reg, scope, requester);
   const recordScope =
@@ -183,15 +183,17 @@ export function addRef(record: InstanceRecord, holder: Holder): void {
   record.addHolder(holder);
 }
 
-function unwait(requester: InstanceRecord | undefined, record: InstanceRecord): void {
-  const list = requester?.waitingOn;
-  if (!list) return;
-  const i = list.lastIndexOf(record);
-  if (i >= 0) list.splice(i, 1);
-}
-
-/** Wait for a starting record as `holder`; the reference is added when it is ready. */
-function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | undefined): Promise<unknown> {
+/**
+ * Wait for a starting record as `holder`; the reference is added when it is ready. With `afterRelease`, wait
+ * instead until a releasing (or crashed) record is gone, then continue with `afterRelease()`. Either wait is
+ * given up like any pending resolve: with its scope (or the creation that needs it), signal or timeout.
+ */
+function join(
+  record: InstanceRecord,
+  holder: Holder,
+  options: AcquireOptions | undefined,
+  afterRelease?: () => MaybePromise<unknown>,
+): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let signal: AbortSignal | undefined;
@@ -208,14 +210,26 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
         if (holder instanceof Scope) holder.pendingWaiters?.delete(waiter);
         else {
           holder.childWaiters?.delete(waiter);
-          unwait(holder, record);
+          holder.waitingOn?.delete(record);
         }
         if (timer !== undefined) clearTimeout(timer);
         if (onAbort) signal!.removeEventListener("abort", onAbort);
         if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
       },
     };
-    (record.waiters ??= []).push(waiter);
+    if (afterRelease === undefined) (record.waiters ??= new Set()).add(waiter);
+    else {
+      void record.whenGone().then(() => {
+        if (waiter.settled) return;
+        waiter.settled = true;
+        waiter.cleanup();
+        try {
+          resolve(afterRelease());
+        } catch (err) {
+          reject(err);
+        }
+      });
+    }
     if (holder instanceof Scope) {
       (holder.pendingWaiters ??= new Set()).add(waiter);
       signal = options?.signal;
@@ -242,15 +256,16 @@ function join(record: InstanceRecord, holder: Holder, options: AcquireOptions | 
       }
     } else {
       (holder.childWaiters ??= new Set()).add(waiter);
-      if (!(holder.waitingOn ?? []).includes(record)) (holder.waitingOn ??= []).push(record);
+      if (afterRelease === undefined) (holder.waitingOn ??= new Set()).add(record);
     }
   });
 }
 
 /** Settle every waiter still waiting; returns whether anyone received the outcome. */
 function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boolean {
-  const waiters = record.waiters ?? [];
+  const waiters = record.waiters;
   record.waiters = undefined;
+  if (!waiters) return false;
   let delivered = false;
   for (const w of waiters) {
     if (w.settled) continue;
@@ -263,7 +278,23 @@ function settleWaiters(record: InstanceRecord, settle: (w: Waiter) => void): boo
 }
 
 function creationSucceeded(record: InstanceRecord, value: unknown): void {
+  if (record.pendingFailures !== undefined) {
+    // Its useService function or a background task failed after the value was built but before it was
+    // ready (a second register(), say): the creation fails with that error, like one that failed earlier.
+    record.built = { value };
+    let failing: Promise<never>;
+    try {
+      failing = afterFailure(record, record.pendingFailures[0]);
+    } catch (err) {
+      creationFailed(record, err);
+      return;
+    }
+    failing.catch((err: unknown) => creationFailed(record, err));
+    return;
+  }
   record.markReady(value);
+  // A dependency's creation error it got past (a factory catching ctx.resolve) reached its user code.
+  dropCarried(record, true);
   const delivered = settleWaiters(record, (w) => {
     addRef(record, w.holder);
     w.resolve(value);
@@ -281,17 +312,65 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
   const container = record.reg.container;
   container.live.delete(record);
   record.markOver("failed");
-  const delivered = settleWaiters(record, (w) => w.reject(err)) || thrown;
+  const carry = carryOf(err);
+  let received = false;
+  const delivered =
+    settleWaiters(record, (w) => {
+      w.reject(err);
+      if (w.holder instanceof Scope) received = true;
+      else {
+        if (carry) {
+          carry.carriers++;
+          (w.holder.carrying ??= []).push(carry);
+        }
+        // A parallel group gives up its other members now, before they can fail on their own (SEMANTICS 2.3).
+        w.holder.groupFailed?.(err);
+      }
+    }) || thrown;
+  if (carry && received) carry.received = true;
   if (!delivered) {
     // Nobody waits any more (the creation was abandoned): its teardown errors go to the container, and a
-    // failure that is not just the echo of the abandonment is logged (SEMANTICS 4.5).
+    // failure that is not the echo of the abandonment is logged (SEMANTICS 4.5).
     const teardown = record.failureTeardown ?? [];
     const primary = teardown.length ? (err as AggregateError).errors[0] : err;
-    if (!isCancellation(primary, record.abandonReason))
-      logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary);
-    for (const e of teardown) container.reportOrphan(e, record.name);
+    if (!isCancellation(primary, record.abandonReason)) {
+      reportOnce(record, primary, () =>
+        logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary),
+      );
+    }
+    for (const e of teardown) reportOnce(record, e, () => container.reportOrphan(e, record.name));
   }
   record.failureTeardown = undefined;
+  dropCarried(record, received);
+}
+
+const carries = new WeakMap<object, Carry>();
+
+function carryOf(err: unknown): Carry | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  let carry = carries.get(err);
+  if (!carry) carries.set(err, (carry = { carriers: 0, received: false, report: undefined }));
+  return carry;
+}
+
+/**
+ * Report an error of an abandoned creation; one a dependency passed on to it is reported only if no
+ * requester received it, once the last dependent carrying it is done (SEMANTICS 4.5: reported once).
+ */
+function reportOnce(record: InstanceRecord, error: unknown, report: () => void): void {
+  const carry = typeof error === "object" && error !== null ? carries.get(error) : undefined;
+  if (carry && record.carrying?.includes(carry)) carry.report ??= report;
+  else report();
+}
+
+/** The creation is over: it no longer carries its dependencies' errors (which a requester got, if `received`). */
+function dropCarried(record: InstanceRecord, received: boolean): void {
+  const carrying = record.carrying;
+  record.carrying = undefined;
+  for (const carry of carrying ?? []) {
+    if (received) carry.received = true;
+    if (--carry.carriers === 0 && !carry.received) carry.report?.();
+  }
 }
 
 // ----- creation ----------------------------------------------------------------------------------------
@@ -309,9 +388,22 @@ function create(record: InstanceRecord): MaybePromise<unknown> {
 
 function afterFailure(record: InstanceRecord, err: unknown): never | Promise<never> {
   if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
-  const errors: unknown[] = [err];
+  // A background task that failed while it started failed the creation first; what failed after it comes
+  // next, unless it is only the echo of the cancellation that failure caused (SEMANTICS 4.2).
+  const failures = (from: number): unknown[] =>
+    (record.pendingFailures ?? []).slice(from).filter((e) => !isCancellation(e, record.abandonReason));
+  const early = record.pendingFailures?.length ?? 0;
+  const pending = failures(0);
+  const errors: unknown[] =
+    pending.length === 0
+      ? [err]
+      : pending.includes(err) || isCancellation(err, record.abandonReason)
+        ? pending
+        : [...pending, err];
   const own = record.ownScope;
   const built = record.built;
+  // A useService function that already registered waits for this to clean up before it returns.
+  record.noMoreDependents?.resolve();
   const steps = (): MaybePromise<void> => {
     const d = built !== undefined ? disposeBuilt(record, built.value, errors) : undefined;
     const afterDispose = (): MaybePromise<void> => {
@@ -323,6 +415,8 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   if (own) own.cancel();
   const r = steps();
   const fail = (): never => {
+    // Failures that reached it while it was torn down (a dependency crashing meanwhile) come last.
+    errors.push(...failures(early));
     record.failureTeardown = errors.slice(1);
     throw combineErrors(errors, `creating ${record.name}`);
   };
@@ -402,24 +496,43 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
   return new Promise<unknown[]>((resolve, reject) => {
     let remaining = starts.length;
     let failed = false;
-    const fail = (err: unknown): void => {
-      if (failed) return;
-      failed = true;
+    let failure: unknown;
+    const end = (): void => {
       record.group = undefined;
+      record.groupFailed = undefined;
+    };
+    const fail = (err: unknown): void => {
+      if (failed) {
+        // A member that failed by itself after the group had failed, although the group gave it up (it was
+        // waiting for an earlier instance's release): nobody else receives that (SEMANTICS 4.5).
+        if (!isCancellation(err, failure)) {
+          logSafely(
+            record.reg.container.logger,
+            "warn",
+            `A parallel dependency of ${record.name} failed after its group had failed`,
+            err,
+          );
+        }
+        return;
+      }
+      failed = true;
+      failure = err;
+      end();
       if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
       reject(err);
     };
     const settle = (): void => {
       if (--remaining === 0 && !failed) {
-        record.group = undefined;
+        end();
         resolve(results);
       }
     };
     if (remaining === 0) {
-      record.group = undefined;
+      end();
       resolve(results);
       return;
     }
+    record.groupFailed = fail;
     starts.forEach((start, i) => {
       if (failed) return;
       let v: MaybePromise<unknown>;
@@ -526,9 +639,9 @@ function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext
 
 /** The value exists: remember it (to dispose it if what follows fails), run `@onInit` hooks. */
 function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknown> {
-  if (record.pendingFailure !== undefined) {
+  if (record.pendingFailures !== undefined) {
     record.built = { value };
-    throw record.pendingFailure.error;
+    throw record.pendingFailures[0];
   }
   const hooks = hooksOf(value);
   const start = record.reg.container.serviceStarter;
@@ -550,7 +663,7 @@ function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknow
 }
 
 function finishBuild(record: InstanceRecord, value: unknown): unknown {
-  if (record.pendingFailure !== undefined) throw record.pendingFailure.error;
+  if (record.pendingFailures !== undefined) throw record.pendingFailures[0];
   record.built = undefined;
   return value;
 }
@@ -601,7 +714,8 @@ function runService(record: InstanceRecord): Promise<unknown> {
     },
     (err: unknown) => {
       if (!hasValue) registered.reject(err);
-      else instanceFailed(record, err);
+      // While it is released, its disposal awaits this function and reports what it throws (SEMANTICS 9.6).
+      else if (record.state !== "releasing" || record.reg.dispose) instanceFailed(record, err);
     },
   );
   return registered.promise.then((value) => afterBuild(record, value));
@@ -613,7 +727,7 @@ function runService(record: InstanceRecord): Promise<unknown> {
  */
 export function instanceFailed(record: InstanceRecord, err: unknown): void {
   if (record.state === "starting") {
-    record.pendingFailure ??= { error: err };
+    (record.pendingFailures ??= []).push(err);
     record.ownScope?.cancel();
     return;
   }
@@ -625,28 +739,38 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   record.crashed = true;
   record.ownScope?.cancel();
   const scopes = new Set<Scope>();
+  // Dependents that nobody holds (in their keep-alive window) are disposed now; dependents still starting
+  // fail their creation (their waiters are not holders yet).
+  const idle: InstanceRecord[] = [];
+  const starting: InstanceRecord[] = [];
   const seen = new Set<InstanceRecord>([record]);
   const queue = [record];
   while (queue.length) {
     const r = queue.pop()!;
     if (r.pinned) scopes.add(r.lifetime === Lifetime.Singleton ? r.reg.container.root : r.scope);
+    else if (r.refCount === 0) idle.push(r);
     for (const [holder] of r.holders()) {
       if (holder instanceof Scope) scopes.add(holder);
       else if (!seen.has(holder)) {
         seen.add(holder);
-        queue.push(holder);
+        if (holder.state === "starting") starting.push(holder);
+        else queue.push(holder);
       }
     }
   }
-  if (scopes.size === 0 && record.refCount === 0) {
-    void releaseOrphan(record);
-    return;
-  }
+  for (const r of idle) void releaseOrphan(r);
+  let received = starting.length > 0;
+  for (const r of starting) instanceFailed(r, new ScopeDiedError(record.name, err));
   for (const scope of scopes) {
     const died = new ScopeDiedError(record.name, err);
-    if (scope.kind === "instance" && scope.onFailure) scope.onFailure(died);
-    else scope.cancel(died);
+    if (scope.kind === "instance" && scope.onFailure) {
+      scope.onFailure(died);
+      received = true;
+    } else if (scope.tryCancel(died)) received = true;
   }
+  // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
+  // container reports the crash when it closes (SEMANTICS 4.5).
+  if (!received && err !== undefined) record.reg.container.reportOrphan(err, record.name);
 }
 
 // ----- cycles and paths ----------------------------------------------------------------------------------

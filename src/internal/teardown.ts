@@ -21,7 +21,13 @@ export function dropRef(
   if (record.refCount > 0 || record.pinned || record.state !== "ready") return;
   const keepAlive = record.reg.keepAliveMs;
   const container = record.reg.container;
-  if (record.lifetime === Lifetime.Shared && keepAlive > 0 && container.root.state === "open") {
+  // A crashed instance is never kept alive: its dependents are gone and the next resolve needs a fresh one.
+  if (
+    record.lifetime === Lifetime.Shared &&
+    keepAlive > 0 &&
+    !record.crashed &&
+    container.root.state === "open"
+  ) {
     record.keepAliveTimer = setTimeout(() => {
       record.keepAliveTimer = undefined;
       releaseOrphan(record);
@@ -39,7 +45,7 @@ export function releaseOrphan(record: InstanceRecord): MaybePromise<void> {
     for (const e of errors) record.reg.container.reportOrphan(e, record.name);
   };
   const done = releaseRecord(record, errors);
-  if (isPromise(done)) return done.then(report);
+  if (isPromise(done)) return record.reg.container.trackOrphan(done.then(report));
   report();
 }
 
@@ -71,6 +77,8 @@ function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): M
     switch (step) {
       case 1:
         if (!record.abandoned) r = runNoMoreDependents(record, errors);
+        // Nobody ever held it, so no hook runs; but a useService function must still learn to clean up.
+        else record.noMoreDependents?.resolve();
         break;
       case 2:
         r = disposeValue(record, errors);
@@ -134,12 +142,13 @@ function callEach(
 function disposeValue(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
   const task = record.serviceTask;
   if (task && !record.reg.dispose) {
-    // A useService instance is cleaned up by its own function, which returns after noMoreDependents().
-    return bounded(
-      record,
-      task.then(noop, () => undefined),
-      errors,
-    );
+    // A useService instance is cleaned up by its own function, which returns after noMoreDependents(): what
+    // it throws then is the disposal's error. A crash was reported when it happened, and a function cancelled
+    // after its disposal timed out rejects with that cancellation, which is no error of its own.
+    const ended = task.then(noop, (err: unknown) => {
+      if (!record.crashed && !task.isCancelled) throw err;
+    });
+    return bounded(record, ended, errors);
   }
   return disposeBuilt(record, record.value, errors);
 }

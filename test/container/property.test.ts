@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { Container, Lifetime, type Lifetime as LifetimeT, type Scope } from "asyncscope";
-import { delay, recordingLogger } from "../support/helpers.js";
+import { delay, flattenErrors, propertyOptions, recordingLogger } from "../support/helpers.js";
 
 interface ServiceSpec {
   lifetime: LifetimeT;
@@ -47,11 +47,6 @@ const plan = (n: number) =>
     }),
     { minLength: 1, maxLength: 4 },
   );
-
-function flatten(err: unknown): unknown[] {
-  if (err instanceof AggregateError) return err.errors.flatMap(flatten);
-  return [err];
-}
 
 describe("property: random dependency graphs", () => {
   it("dispose each instance exactly once, dependents first, nothing alive after close, no error lost", async () => {
@@ -112,7 +107,7 @@ describe("property: random dependency graphs", () => {
             try {
               await p;
             } catch (err) {
-              for (const e of flatten(err)) reported.add(e);
+              for (const e of flattenErrors(err)) reported.add(e);
             }
           };
           const scopes: Scope[] = [];
@@ -143,7 +138,7 @@ describe("property: random dependency graphs", () => {
           for (const e of thrown) expect(reported.has(e), `${(e as Error).message} reported`).to.equal(true);
         },
       ),
-      { numRuns: Number(process.env.FC_RUNS ?? 150) },
+      propertyOptions(150),
     );
   });
 });

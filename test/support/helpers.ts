@@ -1,8 +1,9 @@
 // Shared test helpers: an event log, plain and cancellable sleeps, a recording logger, and services that
 // log what CASES.md logs (`S:create`, `S:dispose`, `S:nmd`, with :begin/:end variants when they wait).
 import {
+  Container,
   onNoMoreDependents,
-  type Container,
+  type ContainerOptions,
   type DependencyList,
   type Lifetime,
   type Logger,
@@ -31,6 +32,12 @@ export function wait(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Milliseconds since `t0`. */
 export const since = (t0: number): number => performance.now() - t0;
+
+/** A container whose logger records every call: assert `logger.entries` when nothing may be logged. */
+export function loggedContainer(options: Omit<ContainerOptions, "logger"> = {}) {
+  const logger = recordingLogger();
+  return { c: new Container({ ...options, logger }), logger };
+}
 
 /** A logger that records every call, for assertions. */
 export function recordingLogger(): Logger & { entries: { level: string; msg: string; rest: unknown[] }[] } {
@@ -157,3 +164,21 @@ export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T exte
 
 /** Compiles only when the value has type T; does nothing at run time. Use as `expectType<Equal<A, B>>(true)`. */
 export function expectType<T>(_value: T): void {}
+
+/** The errors an operation reported, with every AggregateError flattened (primary first). */
+export function flattenErrors(err: unknown): unknown[] {
+  if (err instanceof AggregateError) return err.errors.flatMap(flattenErrors);
+  return [err];
+}
+
+/**
+ * fast-check options for a property: `FC_RUNS` overrides the number of runs, `FC_SEED` and `FC_PATH`
+ * replay a failure (fast-check prints both when a property fails).
+ */
+export function propertyOptions(defaultRuns: number): { numRuns: number; seed?: number; path?: string } {
+  return {
+    numRuns: Number(process.env.FC_RUNS ?? defaultRuns),
+    ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}),
+    ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+  };
+}

@@ -1,0 +1,51 @@
+// Where every error went: the rejections a test received and the logger's entries. An error counts once
+// per receiver; every error our services injected must have exactly one receiver.
+import { expect } from "chai";
+import type { recordingLogger } from "../../support/helpers.js";
+
+/** Who received an error, and the AggregateErrors it came in (outermost first; none if it came alone). */
+export interface Receiver {
+  readonly via: string;
+  readonly within: readonly unknown[];
+}
+
+export class Ledger {
+  private readonly reports: ({ error: unknown } & Receiver)[] = [];
+
+  /** `via` received `error` (an AggregateError counts as each of its errors). */
+  receive(via: string, error: unknown, within: unknown[] = []): void {
+    if (error instanceof AggregateError)
+      for (const e of error.errors) this.receive(via, e, [...within, error]);
+    else this.reports.push({ error, via, within });
+  }
+
+  /**
+   * Close the books: the logger's entries become reports (an entry without an error is unexpected), each
+   * error must have one receiver (unless `mayRepeat` allows more), and each injected one must be received.
+   * Returns the errors that were not injected, each with its first receiver, for the test to judge.
+   */
+  close(
+    logger: ReturnType<typeof recordingLogger>,
+    injected: readonly unknown[],
+    mayRepeat: (error: unknown, receivers: Receiver[]) => boolean = () => false,
+  ): Map<unknown, string> {
+    for (const entry of logger.entries) {
+      const [error] = entry.rest;
+      expect(error, `log entry with an error: ${entry.level} ${entry.msg}`).to.be.instanceOf(Error);
+      this.receive(`logger.${entry.level}(${entry.msg})`, error);
+    }
+    const receivers = new Map<unknown, Receiver[]>();
+    for (const r of this.reports) receivers.set(r.error, [...(receivers.get(r.error) ?? []), r]);
+    for (const [error, rs] of receivers) {
+      const vias = rs.map((r) => r.via);
+      if (mayRepeat(error, rs)) continue;
+      expect(vias, `${String(error)} is reported once, not by ${vias.join(", ")}`).to.have.length(1);
+    }
+    for (const error of injected) {
+      expect(receivers.has(error), `injected ${String(error)} is reported`).to.equal(true);
+    }
+    const rest = new Map<unknown, string>();
+    for (const [error, rs] of receivers) if (!injected.includes(error)) rest.set(error, rs[0]!.via);
+    return rest;
+  }
+}
