@@ -64,9 +64,6 @@ export function snapshot(container: Container): GraphSnapshot {
   }
   const instances: GraphSnapshot["instances"] = [];
   for (const r of container.live) {
-    if (r.ownScope && r.ownScope.state !== "closed") addScope(r.ownScope);
-  }
-  for (const r of container.live) {
     if (r.state !== "starting" && r.state !== "ready" && r.state !== "releasing") continue;
     for (const [h] of r.holders()) if (h instanceof Scope) addScope(h);
     instances.push({
