@@ -13,7 +13,14 @@
  * @module
  */
 
-/** Stable error codes, one per error class. */
+/**
+ * Stable error codes, one per error class.
+ *
+ * @example
+ * ```ts
+ * const retryable: ErrorCode[] = ["ERR_TIMEOUT", "ERR_CANCELLED"];
+ * ```
+ */
 export type ErrorCode =
   | "ERR_UNREGISTERED"
   | "ERR_CYCLE"
@@ -302,13 +309,27 @@ export class NotWhitelistedError extends AsyncScopeError {
 }
 named(NotWhitelistedError, "NotWhitelistedError");
 
-/** The shape of a `SuppressedError`: `error` is the newer error, `suppressed` the one it hid. */
+/**
+ * The shape of a `SuppressedError`: `error` is the newer error, `suppressed` the one it hid.
+ *
+ * @example
+ * ```ts
+ * const { error, suppressed } = err as SuppressedErrorLike;
+ * ```
+ */
 export interface SuppressedErrorLike extends Error {
   error: unknown;
   suppressed: unknown;
 }
 
-/** Constructor type of {@link SuppressedError}. */
+/**
+ * Constructor type of {@link SuppressedError}.
+ *
+ * @example
+ * ```ts
+ * const Ctor: SuppressedErrorConstructor = SuppressedError;
+ * ```
+ */
 export interface SuppressedErrorConstructor {
   new (error: unknown, suppressed: unknown, message?: string): SuppressedErrorLike;
   (error: unknown, suppressed: unknown, message?: string): SuppressedErrorLike;

@@ -68,7 +68,7 @@ export {
   NotWhitelistedError,
   SuppressedError,
 } from "./errors.js";
-export type { ErrorCode } from "./errors.js";
+export type { ErrorCode, SuppressedErrorConstructor, SuppressedErrorLike } from "./errors.js";
 
 // facet-style services
 export { Service } from "./services/service.js";

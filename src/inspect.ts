@@ -13,7 +13,16 @@ import type { Holder, InstanceRecord } from "./internal/instance.js";
  * ```
  */
 export interface GraphSnapshot {
-  scopes: { id: string; name: string; parent?: string; state: string }[];
+  scopes: {
+    id: string;
+    name: string;
+    parent?: string;
+    state: string;
+    /** `root`, `child` (createScope / withScope), `fork`, or `instance` (an instance's own task scope). */
+    kind?: string;
+    /** For an `instance` scope: the id of the instance it belongs to. */
+    owner?: string;
+  }[];
   instances: {
     id: string;
     token: string;
@@ -43,6 +52,8 @@ export function snapshot(container: Container): GraphSnapshot {
       name: s.name,
       ...(s.parent ? { parent: scopeId(s.parent) } : {}),
       state: s.state,
+      kind: s.kind,
+      ...(s.ownerRecord ? { owner: instanceId(s.ownerRecord) } : {}),
     });
   };
   const stack: Scope[] = [container.root];

@@ -11,9 +11,13 @@ import { describe } from "./errors.js";
  * ```
  */
 export interface Logger {
+  /** Not used by asyncscope today; accepted so that any pino or console logger fits. */
   debug?(msg: string, ...rest: unknown[]): void;
+  /** Not used by asyncscope today; accepted so that any pino or console logger fits. */
   info?(msg: string, ...rest: unknown[]): void;
+  /** Stuck tasks, errors thrown while cancelling, abandoned work that failed later. */
   warn(msg: string, ...rest: unknown[]): void;
+  /** Errors nobody receives: `bubble: false` tasks, one-way calls, unobserved forks. */
   error(msg: string, ...rest: unknown[]): void;
 }
 

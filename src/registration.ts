@@ -70,12 +70,28 @@ export interface FactoryContext {
 export type Provider<T> =
   | { useClass: Constructor<T> }
   | { useValue: T }
-  | { useFactory: (ctx: FactoryContext) => T | Promise<T> }
-  | { useService: (svc: ServiceScope<T>) => Promise<void> }
+  | {
+      /** Build the instance, sync or async; `ctx` gives its `dependsOn` values, signal, own scope and `resolve`. */
+      useFactory: (ctx: FactoryContext) => T | Promise<T>;
+    }
+  | {
+      /** asyncscope style: start, `svc.register(value)` once, `await svc.noMoreDependents()`, clean up, return. */
+      useService: (svc: ServiceScope<T>) => Promise<void>;
+    }
   | { useExisting: Token<T> };
 
-/** Options of `container.register`: service options plus a custom disposer. */
-export type RegisterOptions<T> = ServiceOptions & { dispose?: (value: T) => unknown };
+/**
+ * Options of `container.register`: service options plus a custom disposer.
+ *
+ * @example
+ * ```ts
+ * container.register("pool", { useFactory: () => new Pool() }, { dispose: (pool) => pool.end() });
+ * ```
+ */
+export type RegisterOptions<T> = ServiceOptions & {
+  /** Dispose the instance this way instead of its `[Symbol.asyncDispose]`, `[Symbol.dispose]` or `dispose()`. */
+  dispose?: (value: T) => unknown;
+};
 
 export type ProviderKind = "class" | "value" | "factory" | "service" | "existing" | "fallback";
 

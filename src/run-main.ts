@@ -76,8 +76,9 @@ export async function runMain(
     }
     received = signal;
     startShutdownClock();
+    // Cancel main first; the container is closed once main has finished (below), so that main can let
+    // the work it started (requests in flight) end before their services go.
     scope.cancel();
-    void container.close().catch(() => undefined);
   };
   for (const s of signals) process.on(s, onSignal);
   const errors: unknown[] = [];

@@ -66,6 +66,8 @@ export class Scope implements AsyncDisposable {
   pendingWaiters: Set<Waiter> | undefined;
   /** @internal Instance scopes route a bubbling error to their instance instead of only cancelling. */
   onFailure: ((error: unknown) => void) | undefined;
+  /** @internal For an instance's own scope: that instance. */
+  ownerRecord: InstanceRecord | undefined;
   /** @internal Whether someone took this scope's outcome (close() or done). */
   observed = false;
 
@@ -129,6 +131,7 @@ export class Scope implements AsyncDisposable {
     return this._timeoutMs;
   }
 
+  /** Change the time limit; it still counts from the scope's creation (an elapsed limit fires at once). */
   set timeoutMs(ms: number | undefined) {
     checkMs(ms, "timeoutMs", `scope ${this.name}`, true);
     if (this._state !== "open") throw new ScopeClosedError(this.name, "set timeoutMs", this._state);

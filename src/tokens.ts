@@ -1,7 +1,14 @@
 import type { DelayedConstructor } from "tsyringe/dist/typings/lazy-helpers.js";
 import { ConfigurationError } from "./errors.js";
 
-/** A class: anything `new` can build. */
+/**
+ * A class: anything `new` can build.
+ *
+ * @example
+ * ```ts
+ * const plugins: Constructor<Plugin>[] = [AuditPlugin, MetricsPlugin];
+ * ```
+ */
 export type Constructor<T = unknown> = new (...args: any[]) => T;
 
 /**

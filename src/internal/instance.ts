@@ -46,7 +46,10 @@ export class InstanceRecord {
   refCount = 0;
   /** Held by its scope (scoped) or the root (singleton) until that scope closes, whatever the count. */
   pinned = false;
-  /** Dependencies, in acquisition order. */
+  /**
+   * Dependencies, in acquisition order. A bare record (constructor parameter, `ctx.resolve`) is independent
+   * of its neighbours and released together with them; an array is a `dependsOn` step, released in order.
+   */
   deps: DepEntry[] | undefined;
   /** Set while a parallel group is being acquired: completed members land here. */
   group: InstanceRecord[] | undefined;
@@ -125,7 +128,7 @@ export class InstanceRecord {
   addHolder(holder: Holder): void {
     this.refCount++;
     if (this.h0 === holder) this.c0++;
-    else if (this.h0 === undefined && this.more === undefined) {
+    else if (this.h0 === undefined && (this.more === undefined || !this.more.has(holder))) {
       this.h0 = holder;
       this.c0 = 1;
     } else {
@@ -144,15 +147,8 @@ export class InstanceRecord {
     if (this.h0 === holder) {
       removed = Math.min(count, this.c0);
       this.c0 -= removed;
-      if (this.c0 === 0) {
-        this.h0 = undefined;
-        if (this.more !== undefined && this.more.size > 0) {
-          const [h, c] = this.more.entries().next().value as [Holder, number];
-          this.more.delete(h);
-          this.h0 = h;
-          this.c0 = c;
-        }
-      }
+      // The slot is simply left empty: promoting an entry of `more` would rescan its deleted entries.
+      if (this.c0 === 0) this.h0 = undefined;
     } else if (this.more !== undefined) {
       const c = this.more.get(holder);
       if (c !== undefined) {

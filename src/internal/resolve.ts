@@ -176,9 +176,12 @@ function acquireReg(
 
 /** Add one reference from `holder` to a ready record. */
 export function addRef(record: InstanceRecord, holder: Holder): void {
+  if (holder instanceof Scope) {
+    if (record.countOf(holder) === 0) (holder.refs ??= []).push(record);
+  } else {
+    holder.addDep(record);
+  }
   record.addHolder(holder);
-  if (holder instanceof Scope) (holder.refs ??= []).push(record);
-  else holder.addDep(record);
 }
 
 /**
@@ -468,7 +471,10 @@ async function acquireDependsOn(record: InstanceRecord): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const step of record.reg.dependsOn) {
     if (!step.parallel) {
-      out.push(await acquire(record, step.token, record.scope, record, record.longLived, undefined));
+      const [value] = await acquireGroup(record, [
+        () => acquire(record, step.token, record.scope, record, record.longLived, undefined),
+      ]);
+      out.push(value);
     } else {
       const tokens = step.tokens;
       out.push(
@@ -571,6 +577,7 @@ export function ownScopeOf(record: InstanceRecord): Scope {
     const container = record.reg.container;
     const own = new InstanceScope(container, container.root, record.name, "instance");
     own.onFailure = (err) => instanceFailed(record, err);
+    own.ownerRecord = record;
     record.ownScope = own;
   }
   return record.ownScope;

@@ -3,7 +3,7 @@ import { Lifetime } from "../lifetimes.js";
 import { logSafely } from "../logger.js";
 import type { Scope } from "../scope.js";
 import { checkToken, type Token } from "../tokens.js";
-import type { InstanceRecord, Holder } from "./instance.js";
+import type { DepEntry, Holder, InstanceRecord } from "./instance.js";
 import { combineErrors, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf } from "./metadata.js";
 
@@ -204,7 +204,11 @@ function bounded(record: InstanceRecord, work: Promise<unknown>, errors: unknown
   });
 }
 
-/** Step 4: drop the instance's own references, last acquired first; a parallel group in parallel. */
+/**
+ * Step 4: drop the instance's own references, last acquired first. Independent dependencies (constructor
+ * parameters, `ctx.resolve`) are released together (SEMANTICS 3.1); a `dependsOn` step waits for the steps
+ * after it, and its members go in parallel, in array order (9.1).
+ */
 export function releaseDeps(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
   const deps = record.deps;
   record.deps = undefined;
@@ -214,24 +218,31 @@ export function releaseDeps(record: InstanceRecord, errors: unknown[]): MaybePro
 
 function releaseDepsFrom(
   record: InstanceRecord,
-  deps: (InstanceRecord | InstanceRecord[])[],
+  deps: DepEntry[],
   from: number,
   errors: unknown[],
 ): MaybePromise<void> {
-  for (let i = from; i >= 0; i--) {
+  let i = from;
+  while (i >= 0) {
+    let pending: Promise<void>[] | undefined;
     const entry = deps[i]!;
-    let r: MaybePromise<void>;
     if (Array.isArray(entry)) {
-      const pending: Promise<void>[] = [];
       for (const dep of entry) {
         const p = dropRef(dep, record, 1, errors);
-        if (isPromise(p)) pending.push(p);
+        if (isPromise(p)) (pending ??= []).push(p);
       }
-      r = pending.length ? Promise.all(pending).then(noop) : undefined;
+      i--;
     } else {
-      r = dropRef(entry, record, 1, errors);
+      for (; i >= 0 && !Array.isArray(deps[i]); i--) {
+        const p = dropRef(deps[i] as InstanceRecord, record, 1, errors);
+        if (isPromise(p)) (pending ??= []).push(p);
+      }
     }
-    if (isPromise(r)) return r.then(() => releaseDepsFrom(record, deps, i - 1, errors));
+    if (pending) {
+      const next = i;
+      const all = pending.length === 1 ? pending[0]! : Promise.all(pending).then(noop);
+      return all.then(() => releaseDepsFrom(record, deps, next, errors));
+    }
   }
 }
 
@@ -277,8 +288,7 @@ export function releaseFromScope(scope: Scope, token: unknown): Promise<void> {
   for (let i = refs.length - 1; i >= 0; i--) {
     const record = refs[i]!;
     if (!record.reg.tokens.some((x) => tokens.includes(x))) continue;
-    if (record.countOf(scope) === 0) continue;
-    refs.splice(i, 1);
+    if (record.countOf(scope) === 1) refs.splice(i, 1);
     const errors: unknown[] = [];
     const r = dropRef(record, scope, 1, errors);
     const settle = (): void => {

@@ -109,6 +109,7 @@ export abstract class Service implements AsyncDisposable {
   get logger(): Logger {
     return recordOf(this).logger ?? consoleLogger;
   }
+  /** Use another logger for this service (default: the console). */
   set logger(logger: Logger) {
     recordOf(this).logger = logger;
   }

@@ -15,8 +15,14 @@ describe("inspection", () => {
     const g = c.inspect();
     const root = g.scopes.find((s) => s.name === "app")!;
     const req = g.scopes.find((s) => s.name === "GET /notes")!;
-    expect(root).to.deep.equal({ id: root.id, name: "app", state: "open" });
-    expect(req).to.deep.equal({ id: req.id, name: "GET /notes", parent: root.id, state: "open" });
+    expect(root).to.deep.equal({ id: root.id, name: "app", state: "open", kind: "root" });
+    expect(req).to.deep.equal({
+      id: req.id,
+      name: "GET /notes",
+      parent: root.id,
+      state: "open",
+      kind: "child",
+    });
     const db = g.instances.find((i) => i.token === "db")!;
     const repo = g.instances.find((i) => i.token === "repo")!;
     expect(repo).to.deep.equal({

@@ -133,6 +133,45 @@ describe("lifetimes", () => {
     expect(log).to.deep.equal(["S:dispose", "Last:dispose", "P1:dispose", "P2:dispose"]);
   });
 
+  it("independent constructor dependencies are disposed together; dependsOn steps one after another", async () => {
+    const slow = (name: string) => ({
+      async [Symbol.asyncDispose]() {
+        log.push(`${name}:begin`);
+        await delay(60);
+        log.push(`${name}:end`);
+      },
+    });
+    c.register("B", { useFactory: () => slow("B") });
+    c.register("C", { useFactory: () => slow("C") });
+    c.register("S1", { useFactory: () => slow("S1") });
+    c.register("S2", { useFactory: () => slow("S2") });
+    class A {
+      static inject = ["B", "C"] as const;
+      constructor(
+        readonly b: unknown,
+        readonly c: unknown,
+      ) {}
+    }
+    c.register(A, { useClass: A }, { dependsOn: ["S1", "S2"] });
+    const q = c.createScope();
+    await q.resolve(A);
+    const t0 = performance.now();
+    await q.close();
+    // The exact reverse of acquisition: the dependsOn steps (acquired after the parameters) one after
+    // another, S2 then S1; then B and C, independent parameters, together.
+    expect(log).to.deep.equal([
+      "S2:begin",
+      "S2:end",
+      "S1:begin",
+      "S1:end",
+      "C:begin",
+      "B:begin",
+      "C:end",
+      "B:end",
+    ]);
+    expect(since(t0)).to.be.within(170, 320);
+  });
+
   it("a resolve that arrives while an instance is being released waits, then gets a fresh one", async () => {
     const S = defineService(c, log, "S", { disposeMs: 50 });
     const q1 = c.createScope();

@@ -60,7 +60,9 @@ describe("runMain (real processes, real signals)", () => {
       });
       expect(run.lines).to.deep.equal([
         "ready",
+        "main:cancelled",
         "worker:cancelled",
+        "main:request open",
         "repo:dispose",
         "db:dispose:begin",
         "db:dispose:end",
