@@ -23,6 +23,8 @@ import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.j
 export type ScopeKind = "root" | "child" | "fork" | "instance";
 
 let nextScopeId = 1;
+/** Past this many scoped instances, a scope looks them up through a map rather than a scan. */
+const SCOPED_SCAN = 8;
 const RESOLVED = Promise.resolve();
 
 // `done` is a promise whose `then` marks the scope's outcome as observed (SEMANTICS 9.4: a child's error
@@ -52,43 +54,49 @@ class DonePromise extends Promise<void> {
  * scope.spawn(async (signal) => audit(signal), { awaited: false });
  * ```
  */
+/** The fields only some scopes need (tasks, timers, errors, signals), made on first write. */
+class ScopeExtra {
+  pendingWaiters: Set<Waiter> | undefined = undefined;
+  onFailure: ((error: unknown) => void) | undefined = undefined;
+  ownerRecord: InstanceRecord | undefined = undefined;
+  ctl: AbortController | undefined = undefined;
+  _timeoutMs: number | undefined = undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
+  tasks: Set<TaskImpl<unknown>> | undefined = undefined;
+  taskChange: Deferred<void> | undefined = undefined;
+  cancelReason: unknown = undefined;
+  primary: { error: unknown } | undefined = undefined;
+  extraErrors: unknown[] | undefined = undefined;
+  donePromise: DonePromise | undefined = undefined;
+  taskOwner: TaskOwner | undefined = undefined;
+  pendingOutcome: Deferred<void> | undefined = undefined;
+  childErrors: unknown[] | undefined = undefined;
+  awaitedRunning = 0;
+  taskSeq = 0;
+}
+
 export class Scope implements AsyncDisposable {
-  readonly name: string;
   /** @internal */
   readonly id: number;
   /** @internal */
   readonly kind: ScopeKind;
-  /** @internal References this scope holds, in acquisition order (one entry per reference). */
-  refs: InstanceRecord[] | undefined;
-  /** @internal Scoped instances that belong to this scope. */
-  scoped: Map<Registration, InstanceRecord> | undefined;
-  /** @internal Resolves in flight, given up when the scope closes. */
-  pendingWaiters: Set<Waiter> | undefined;
-  /** @internal Instance scopes route a bubbling error to their instance instead of only cancelling. */
-  onFailure: ((error: unknown) => void) | undefined;
-  /** @internal For an instance's own scope: that instance. */
-  ownerRecord: InstanceRecord | undefined;
+  /** References this scope holds, in acquisition order (one entry per instance held; the count is in it). */
+  private refs: InstanceRecord | InstanceRecord[] | undefined = undefined;
+  /** Scoped instances that belong to this scope: a short list, indexed by a map once it grows. */
+  private scoped: InstanceRecord | InstanceRecord[] | undefined = undefined;
+  private scopedIndex: Map<Registration, InstanceRecord> | undefined = undefined;
   /** @internal Whether someone took this scope's outcome (close() or done). */
   observed = false;
 
   private _state: "open" | "closing" | "closed" = "open";
-  private ctl: AbortController | undefined;
+  private readonly givenName: string | undefined;
   private readonly createdAt = performance.now();
-  private _timeoutMs: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private tasks: Set<TaskImpl<unknown>> | undefined;
-  private awaitedRunning = 0;
-  private taskChange: Deferred<void> | undefined;
-  private taskSeq = 0;
-  private children: Set<Scope> | undefined;
+  private children: Set<Scope> | undefined = undefined;
   private finalized = false;
   private cancelled = false;
-  private cancelReason: unknown;
-  private primary: { error: unknown } | undefined;
-  private extraErrors: unknown[] | undefined;
-  private closing: Promise<void> | undefined;
-  private donePromise: DonePromise | undefined;
-  private taskOwner: TaskOwner | undefined;
+  private closing: Promise<void> | undefined = undefined;
+  /** The rarely used fields, below, made on first write. */
+  private x: ScopeExtra | undefined = undefined;
 
   /** @internal Use `container.createScope()`, `scope.createScope()` or `scope.fork()`. */
   constructor(
@@ -99,8 +107,123 @@ export class Scope implements AsyncDisposable {
   ) {
     this.id = nextScopeId++;
     this.kind = kind;
-    this.name =
-      name ?? (kind === "root" ? container.name : `${kind === "fork" ? "fork" : "scope"}-${this.id}`);
+    this.givenName = name ?? (kind === "root" ? container.name : undefined);
+  }
+
+  /** The name given at creation, else `scope-<n>` (or `fork-<n>`). */
+  get name(): string {
+    return this.givenName ?? `${this.kind === "fork" ? "fork" : "scope"}-${this.id}`;
+  }
+
+  private get extra(): ScopeExtra {
+    return (this.x ??= new ScopeExtra());
+  }
+
+  private get awaitedRunning(): number {
+    return this.x?.awaitedRunning ?? 0;
+  }
+  private set awaitedRunning(v: number) {
+    this.extra.awaitedRunning = v;
+  }
+  private get taskSeq(): number {
+    return this.x?.taskSeq ?? 0;
+  }
+  private set taskSeq(v: number) {
+    this.extra.taskSeq = v;
+  }
+
+  /** @internal Resolves in flight, given up when the scope closes. */
+  get pendingWaiters(): Set<Waiter> | undefined {
+    return this.x?.pendingWaiters;
+  }
+  set pendingWaiters(v: Set<Waiter> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.pendingWaiters = v;
+  }
+  /** @internal Instance scopes route a bubbling error to their instance instead of only cancelling. */
+  get onFailure(): ((error: unknown) => void) | undefined {
+    return this.x?.onFailure;
+  }
+  set onFailure(v: ((error: unknown) => void) | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.onFailure = v;
+  }
+  /** @internal For an instance's own scope: that instance. */
+  get ownerRecord(): InstanceRecord | undefined {
+    return this.x?.ownerRecord;
+  }
+  set ownerRecord(v: InstanceRecord | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.ownerRecord = v;
+  }
+  private get ctl(): AbortController | undefined {
+    return this.x?.ctl;
+  }
+  private set ctl(v: AbortController | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.ctl = v;
+  }
+  private get _timeoutMs(): number | undefined {
+    return this.x?._timeoutMs;
+  }
+  private set _timeoutMs(v: number | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra._timeoutMs = v;
+  }
+  private get timer(): NodeJS.Timeout | undefined {
+    return this.x?.timer;
+  }
+  private set timer(v: NodeJS.Timeout | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.timer = v;
+  }
+  private get tasks(): Set<TaskImpl<unknown>> | undefined {
+    return this.x?.tasks;
+  }
+  private set tasks(v: Set<TaskImpl<unknown>> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.tasks = v;
+  }
+  private get taskChange(): Deferred<void> | undefined {
+    return this.x?.taskChange;
+  }
+  private set taskChange(v: Deferred<void> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.taskChange = v;
+  }
+  private get cancelReason(): unknown {
+    return this.x?.cancelReason;
+  }
+  private set cancelReason(v: unknown) {
+    if (v !== undefined || this.x !== undefined) this.extra.cancelReason = v;
+  }
+  private get primary(): { error: unknown } | undefined {
+    return this.x?.primary;
+  }
+  private set primary(v: { error: unknown } | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.primary = v;
+  }
+  private get extraErrors(): unknown[] | undefined {
+    return this.x?.extraErrors;
+  }
+  private set extraErrors(v: unknown[] | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.extraErrors = v;
+  }
+  private get donePromise(): DonePromise | undefined {
+    return this.x?.donePromise;
+  }
+  private set donePromise(v: DonePromise | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.donePromise = v;
+  }
+  private get taskOwner(): TaskOwner | undefined {
+    return this.x?.taskOwner;
+  }
+  private set taskOwner(v: TaskOwner | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.taskOwner = v;
+  }
+  private get pendingOutcome(): Deferred<void> | undefined {
+    return this.x?.pendingOutcome;
+  }
+  private set pendingOutcome(v: Deferred<void> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.pendingOutcome = v;
+  }
+  private get childErrors(): unknown[] | undefined {
+    return this.x?.childErrors;
+  }
+  private set childErrors(v: unknown[] | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.childErrors = v;
   }
 
   private get owner(): TaskOwner {
@@ -411,7 +534,10 @@ export class Scope implements AsyncDisposable {
    */
   close(): Promise<void> {
     this.markObserved();
-    return this.whenClosed().then();
+    // The promise handed out is a fresh one, so that an error nobody awaits is an unhandled rejection; it
+    // is also the handler that keeps the shared `closing` promise from being one.
+    this.beginClose(true);
+    return this.closing!.then();
   }
 
   /** Same as `close()`, for `await using`. */
@@ -420,6 +546,78 @@ export class Scope implements AsyncDisposable {
   }
 
   // ----- internals ------------------------------------------------------------------------------------
+
+  /** @internal The scoped instance of `reg` in this scope, if any. */
+  findScoped(reg: Registration): InstanceRecord | undefined {
+    const scoped = this.scoped;
+    if (scoped === undefined) return undefined;
+    if (!Array.isArray(scoped)) return scoped.reg === reg ? scoped : undefined;
+    if (this.scopedIndex !== undefined) return this.scopedIndex.get(reg);
+    for (let i = 0; i < scoped.length; i++) if (scoped[i]!.reg === reg) return scoped[i];
+    return undefined;
+  }
+
+  /** @internal Register a scoped instance of this scope (none of its registration is there). */
+  addScoped(record: InstanceRecord): void {
+    const scoped = this.scoped;
+    if (scoped === undefined) this.scoped = record;
+    else if (!Array.isArray(scoped)) this.scoped = [scoped, record];
+    else {
+      scoped.push(record);
+      if (this.scopedIndex !== undefined) this.scopedIndex.set(record.reg, record);
+      else if (scoped.length > SCOPED_SCAN) this.scopedIndex = new Map(scoped.map((r) => [r.reg, r]));
+    }
+  }
+
+  /** @internal Forget a scoped instance (failed, or released), so that the next resolve starts afresh. */
+  removeScoped(record: InstanceRecord): void {
+    const scoped = this.scoped;
+    if (scoped === record) this.scoped = undefined;
+    else if (Array.isArray(scoped)) {
+      const i = scoped.indexOf(record);
+      if (i >= 0) scoped.splice(i, 1);
+      if (this.scopedIndex?.get(record.reg) === record) this.scopedIndex.delete(record.reg);
+    }
+  }
+
+  /** @internal Take every scoped instance, in creation order (closing). */
+  takeScoped(): InstanceRecord[] {
+    const scoped = this.scoped;
+    this.scoped = undefined;
+    this.scopedIndex = undefined;
+    return scoped === undefined ? [] : Array.isArray(scoped) ? scoped : [scoped];
+  }
+
+  /** @internal Note that this scope now holds `record` (it held none of it before). */
+  addRefEntry(record: InstanceRecord): void {
+    const refs = this.refs;
+    if (refs === undefined) this.refs = record;
+    else if (!Array.isArray(refs)) this.refs = [refs, record];
+    else refs.push(record);
+  }
+
+  /** @internal This scope no longer holds `record`. */
+  removeRefEntry(record: InstanceRecord): void {
+    const refs = this.refs;
+    if (refs === record) this.refs = undefined;
+    else if (Array.isArray(refs)) {
+      const i = refs.lastIndexOf(record);
+      if (i >= 0) refs.splice(i, 1);
+    }
+  }
+
+  /** @internal What this scope holds, in acquisition order. */
+  refList(): InstanceRecord[] {
+    const refs = this.refs;
+    return refs === undefined ? [] : Array.isArray(refs) ? refs : [refs];
+  }
+
+  /** @internal Take every held record, in acquisition order (closing). */
+  takeRefs(): InstanceRecord[] {
+    const refs = this.refList();
+    this.refs = undefined;
+    return refs;
+  }
 
   /** @internal Throw `ScopeClosedError` unless the scope accepts new work. */
   assertOpen(what: string): void {
@@ -441,8 +639,6 @@ export class Scope implements AsyncDisposable {
     }
     return this.pendingOutcome.promise;
   }
-
-  private pendingOutcome: Deferred<void> | undefined;
 
   /** @internal Names of what still runs in this scope and below it (for ShutdownTimeoutError). */
   pendingNames(): string[] {
@@ -575,13 +771,13 @@ export class Scope implements AsyncDisposable {
     for (const w of [...this.pendingWaiters]) giveUp(w, reason);
   }
 
-  private beginClose(): void {
+  private beginClose(handled = false): void {
     if (this._state !== "open") return;
     this._state = "closing";
     if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(this.abortReason());
     if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
     this.closing = this.runClose();
-    if (this.closing !== RESOLVED) this.closing.catch(noop);
+    if (this.closing !== RESOLVED && !handled) this.closing.catch(noop);
     if (this.pendingOutcome) this.closing.then(this.pendingOutcome.resolve, this.pendingOutcome.reject);
   }
 
@@ -644,8 +840,6 @@ export class Scope implements AsyncDisposable {
     this.parent?.childClosed(this, errors.length > 0);
     if (errors.length) throw combineErrors(errors, `closing scope ${this.name}`);
   }
-
-  private childErrors: unknown[] | undefined;
 
   private async closeChild(child: Scope): Promise<void> {
     try {

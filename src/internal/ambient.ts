@@ -7,13 +7,22 @@ export interface Ambient {
   readonly signal: AbortSignal | undefined;
 }
 
+/** Something that can say what runs: made into an `Ambient` only when someone asks. */
+export interface AmbientSource {
+  toAmbient(): Ambient;
+}
+
 const storage = new AsyncLocalStorage<Ambient>();
 // Plain constructors run synchronously; a module variable is far cheaper than an AsyncLocalStorage run
-// for them and is restored before anything else can observe it.
-let syncAmbient: Ambient | undefined;
+// for them and is restored before anything else can observe it. While a constructor runs it holds the
+// source (the instance record), made into an Ambient only if the constructor asks.
+let syncAmbient: Ambient | AmbientSource | undefined;
 
 export function currentAmbient(): Ambient | undefined {
-  return syncAmbient ?? storage.getStore();
+  const sync = syncAmbient;
+  if (sync === undefined) return storage.getStore();
+  if ("toAmbient" in sync) return (syncAmbient = sync.toAmbient());
+  return sync;
 }
 
 /** Run `fn` with `ambient` visible to `currentScope()`, across every await inside it. */
@@ -27,12 +36,12 @@ export function runInAmbient<R>(ambient: Ambient, fn: () => R): R {
   }
 }
 
-/** Run a synchronous `fn` (a constructor) with `ambient` visible, without an AsyncLocalStorage frame. */
-export function runSyncInAmbient<R>(ambient: Ambient, fn: () => R): R {
+/** Run a synchronous `fn(a, b)` (a constructor) with `source` visible, without an AsyncLocalStorage frame. */
+export function runSyncInAmbient<A, B, R>(source: AmbientSource, fn: (a: A, b: B) => R, a: A, b: B): R {
   const saved = syncAmbient;
-  syncAmbient = ambient;
+  syncAmbient = source;
   try {
-    return fn();
+    return fn(a, b);
   } finally {
     syncAmbient = saved;
   }

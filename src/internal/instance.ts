@@ -1,6 +1,7 @@
 import type { Lifetime } from "../lifetimes.js";
 import type { Registration } from "../registration.js";
 import type { Scope } from "../scope.js";
+import type { Ambient } from "./ambient.js";
 import { deferred, type Deferred } from "./maybe.js";
 import type { TaskImpl } from "./task-impl.js";
 
@@ -38,6 +39,40 @@ export type DepEntry = InstanceRecord | InstanceRecord[];
 
 let nextInstanceId = 1;
 
+/** Set by the resolver: what `currentScope()` sees while an instance is built (its own scope, lazily). */
+export const recordAmbient: { make: (record: InstanceRecord) => Ambient } = {
+  make: () => {
+    throw new Error("asyncscope: the resolver is not loaded");
+  },
+};
+
+/**
+ * The fields of an instance that only some instances need (waiting, failing, services, keep-alive), kept
+ * out of the record itself so that a plain instance stays small. Allocated on first write.
+ */
+class RecordExtra {
+  group: InstanceRecord[] | undefined = undefined;
+  groupFailed: ((error: unknown) => void) | undefined = undefined;
+  waiters: Set<Waiter> | undefined = undefined;
+  childWaiters: Set<Waiter> | undefined = undefined;
+  waitingOn: Set<InstanceRecord> | undefined = undefined;
+  ctl: AbortController | undefined = undefined;
+  abandoned = false;
+  abandonReason: unknown = undefined;
+  ownScope: Scope | undefined = undefined;
+  keepAliveTimer: NodeJS.Timeout | undefined = undefined;
+  crashed = false;
+  dependencyCrashed = false;
+  built: { value: unknown } | undefined = undefined;
+  pendingFailures: unknown[] | undefined = undefined;
+  failureTeardown: unknown[] | undefined = undefined;
+  carrying: Carry[] | undefined = undefined;
+  noMoreDependents: Deferred<void> | undefined = undefined;
+  serviceTask: TaskImpl<unknown> | undefined = undefined;
+  gone: Deferred<void> | undefined = undefined;
+  more: Map<Holder, number> | undefined = undefined;
+}
+
 /** One live (or once live) instance of a registration. Internal. */
 export class InstanceRecord {
   readonly id = nextInstanceId++;
@@ -47,72 +82,182 @@ export class InstanceRecord {
   /** Held by its scope (scoped) or the root (singleton) until that scope closes, whatever the count. */
   pinned = false;
   /**
-   * Dependencies, in acquisition order. A bare record (constructor parameter, `ctx.resolve`) is independent
-   * of its neighbours and released together with them; an array is a `dependsOn` step, released in order.
+   * Dependencies, in acquisition order: one record alone, or a list. In a list, a bare record (constructor
+   * parameter, `ctx.resolve`) is independent of its neighbours and released together with them; an array
+   * is a `dependsOn` step, released in order.
    */
-  deps: DepEntry[] | undefined;
-  /** Set while a parallel group is being acquired: completed members land here. */
-  group: InstanceRecord[] | undefined;
-  /** Set while a parallel group is being acquired: told at once when a member's creation fails. */
-  groupFailed: ((error: unknown) => void) | undefined;
-  /** Pending acquisitions of this instance while it starts, in arrival order. */
-  waiters: Set<Waiter> | undefined;
-  /** Acquisitions this instance is waiting for while it starts (given up if its creation is abandoned). */
-  childWaiters: Set<Waiter> | undefined;
-  /** Instances this one is creating or waiting for: the edges of the waits-for graph used for cycles. */
-  waitingOn: Set<InstanceRecord> | undefined;
-  /** The creation's signal, made on first use. */
-  ctl: AbortController | undefined;
-  /** True when every waiter left before creation finished: the result is disposed at once. */
-  abandoned = false;
-  abandonReason: unknown;
-  /** The instance's own task scope, made on first use. */
-  ownScope: Scope | undefined;
-  keepAliveTimer: NodeJS.Timeout | undefined;
-  /** Set when the instance crashed after it was ready. */
-  crashed = false;
-  /** Set when something it depends on crashed: it goes once its holders let go (SEMANTICS 5.11). */
-  dependencyCrashed = false;
-  /** The shared or scoped map it is registered in. */
-  map: Map<Registration, InstanceRecord> | undefined;
-  /** The built value while its `@onInit` hooks run, to dispose it if they fail. */
-  built: { value: unknown } | undefined;
-  /** Failures of its own tasks (or crashes of its dependencies) while it was starting: the creation fails. */
-  pendingFailures: unknown[] | undefined;
-  /** The teardown errors of a failed creation (after its primary error), for when nobody waits for it. */
-  failureTeardown: unknown[] | undefined;
-  /** Creation errors of its dependencies it received while it started. */
-  carrying: Carry[] | undefined;
-  /** `useService`: resolved when the last holder has released it. */
-  noMoreDependents: Deferred<void> | undefined;
-  /** `useService`: the task running the service function. */
-  serviceTask: TaskImpl<unknown> | undefined;
-  private gone: Deferred<void> | undefined;
-  private h0: Holder | undefined;
+  deps: InstanceRecord | DepEntry[] | undefined = undefined;
+  /** Where it is registered for reuse: the container's shared map, or (scoped) its scope. */
+  home: Map<Registration, InstanceRecord> | Scope | undefined = undefined;
+  private h0: Holder | undefined = undefined;
   private c0 = 0;
-  private more: Map<Holder, number> | undefined;
+  /** The rarely used fields, below, made on first write. */
+  private x: RecordExtra | undefined = undefined;
+
+  /** Whether any of the rarely used fields was ever set. */
+  get hasExtra(): boolean {
+    return this.x !== undefined;
+  }
+
+  private get extra(): RecordExtra {
+    return (this.x ??= new RecordExtra());
+  }
+
+  /** Set while a parallel group is being acquired: completed members land here. */
+  get group(): InstanceRecord[] | undefined {
+    return this.x?.group;
+  }
+  set group(v: InstanceRecord[] | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.group = v;
+  }
+  /** Set while a parallel group is being acquired: told at once when a member's creation fails. */
+  get groupFailed(): ((error: unknown) => void) | undefined {
+    return this.x?.groupFailed;
+  }
+  set groupFailed(v: ((error: unknown) => void) | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.groupFailed = v;
+  }
+  /** Pending acquisitions of this instance while it starts, in arrival order. */
+  get waiters(): Set<Waiter> | undefined {
+    return this.x?.waiters;
+  }
+  set waiters(v: Set<Waiter> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.waiters = v;
+  }
+  /** Acquisitions this instance is waiting for while it starts (given up if its creation is abandoned). */
+  get childWaiters(): Set<Waiter> | undefined {
+    return this.x?.childWaiters;
+  }
+  set childWaiters(v: Set<Waiter> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.childWaiters = v;
+  }
+  /** Instances this one is creating or waiting for: the edges of the waits-for graph used for cycles. */
+  get waitingOn(): Set<InstanceRecord> | undefined {
+    return this.x?.waitingOn;
+  }
+  set waitingOn(v: Set<InstanceRecord> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.waitingOn = v;
+  }
+  /** The creation's signal, made on first use. */
+  get ctl(): AbortController | undefined {
+    return this.x?.ctl;
+  }
+  set ctl(v: AbortController | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.ctl = v;
+  }
+  /** True when every waiter left before creation finished: the result is disposed at once. */
+  get abandoned(): boolean {
+    return this.x !== undefined && this.x.abandoned;
+  }
+  set abandoned(v: boolean) {
+    if (v || this.x !== undefined) this.extra.abandoned = v;
+  }
+  get abandonReason(): unknown {
+    return this.x?.abandonReason;
+  }
+  set abandonReason(v: unknown) {
+    if (v !== undefined || this.x !== undefined) this.extra.abandonReason = v;
+  }
+  /** The instance's own task scope, made on first use. */
+  get ownScope(): Scope | undefined {
+    return this.x?.ownScope;
+  }
+  set ownScope(v: Scope | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.ownScope = v;
+  }
+  get keepAliveTimer(): NodeJS.Timeout | undefined {
+    return this.x?.keepAliveTimer;
+  }
+  set keepAliveTimer(v: NodeJS.Timeout | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.keepAliveTimer = v;
+  }
+  /** Set when the instance crashed after it was ready. */
+  get crashed(): boolean {
+    return this.x !== undefined && this.x.crashed;
+  }
+  set crashed(v: boolean) {
+    if (v || this.x !== undefined) this.extra.crashed = v;
+  }
+  /** Set when something it depends on crashed: it goes once its holders let go (SEMANTICS 5.11). */
+  get dependencyCrashed(): boolean {
+    return this.x !== undefined && this.x.dependencyCrashed;
+  }
+  set dependencyCrashed(v: boolean) {
+    if (v || this.x !== undefined) this.extra.dependencyCrashed = v;
+  }
+  /** The built value while its `@onInit` hooks run, to dispose it if they fail. */
+  get built(): { value: unknown } | undefined {
+    return this.x?.built;
+  }
+  set built(v: { value: unknown } | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.built = v;
+  }
+  /** Failures of its own tasks (or crashes of its dependencies) while it was starting: the creation fails. */
+  get pendingFailures(): unknown[] | undefined {
+    return this.x?.pendingFailures;
+  }
+  set pendingFailures(v: unknown[] | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.pendingFailures = v;
+  }
+  /** The teardown errors of a failed creation (after its primary error), for when nobody waits for it. */
+  get failureTeardown(): unknown[] | undefined {
+    return this.x?.failureTeardown;
+  }
+  set failureTeardown(v: unknown[] | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.failureTeardown = v;
+  }
+  /** Creation errors of its dependencies it received while it started. */
+  get carrying(): Carry[] | undefined {
+    return this.x?.carrying;
+  }
+  set carrying(v: Carry[] | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.carrying = v;
+  }
+  /** `useService`: resolved when the last holder has released it. */
+  get noMoreDependents(): Deferred<void> | undefined {
+    return this.x?.noMoreDependents;
+  }
+  set noMoreDependents(v: Deferred<void> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.noMoreDependents = v;
+  }
+  /** `useService`: the task running the service function. */
+  get serviceTask(): TaskImpl<unknown> | undefined {
+    return this.x?.serviceTask;
+  }
+  set serviceTask(v: TaskImpl<unknown> | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.serviceTask = v;
+  }
 
   constructor(
     readonly reg: Registration,
     readonly lifetime: Lifetime,
     /** The scope its scoped dependencies come from (its own scope for scoped, the requester's for transient). */
     readonly scope: Scope,
-    /** The instance that first asked for it, for resolution paths and cycle checks. */
-    readonly parent: InstanceRecord | undefined,
+    /** The instance that first asked for it, for resolution paths and cycle checks (until it is ready). */
+    public parent: InstanceRecord | undefined,
     /** Shared, singleton, or held by one of those: may not capture a scoped service. */
     readonly longLived: boolean,
   ) {
     reg.starting++;
   }
 
-  /** Remove it from its shared or scoped map, so that the next resolve starts afresh. */
+  /** Remove it from its shared map or scope, so that the next resolve starts afresh. */
   unmap(): void {
-    if (this.map !== undefined && this.map.get(this.reg) === this) this.map.delete(this.reg);
-    this.map = undefined;
+    const home = this.home;
+    if (home === undefined) return;
+    this.home = undefined;
+    if (home instanceof Map) {
+      if (home.get(this.reg) === this) home.delete(this.reg);
+    } else home.removeScoped(this);
   }
 
   get name(): string {
     return this.reg.name;
+  }
+
+  /** What `currentScope()` sees while this instance's constructor runs (made only if it asks). */
+  toAmbient(): Ambient {
+    return recordAmbient.make(this);
   }
 
   /** Crashed, or a dependency did: never handed out again, never kept alive. */
@@ -128,16 +273,16 @@ export class InstanceRecord {
   addHolder(holder: Holder): void {
     this.refCount++;
     if (this.h0 === holder) this.c0++;
-    else if (this.h0 === undefined && (this.more === undefined || !this.more.has(holder))) {
+    else if (this.h0 === undefined && (this.x?.more === undefined || !this.x.more.has(holder))) {
       this.h0 = holder;
       this.c0 = 1;
     } else {
-      const m = (this.more ??= new Map());
+      const m = (this.extra.more ??= new Map());
       m.set(holder, (m.get(holder) ?? 0) + 1);
     }
-    if (this.keepAliveTimer !== undefined) {
-      clearTimeout(this.keepAliveTimer);
-      this.keepAliveTimer = undefined;
+    if (this.x?.keepAliveTimer !== undefined) {
+      clearTimeout(this.x.keepAliveTimer);
+      this.x.keepAliveTimer = undefined;
     }
   }
 
@@ -149,12 +294,13 @@ export class InstanceRecord {
       this.c0 -= removed;
       // The slot is simply left empty: promoting an entry of `more` would rescan its deleted entries.
       if (this.c0 === 0) this.h0 = undefined;
-    } else if (this.more !== undefined) {
-      const c = this.more.get(holder);
+    } else if (this.x?.more !== undefined) {
+      const more = this.x.more;
+      const c = more.get(holder);
       if (c !== undefined) {
         removed = Math.min(count, c);
-        if (c === removed) this.more.delete(holder);
-        else this.more.set(holder, c - removed);
+        if (c === removed) more.delete(holder);
+        else more.set(holder, c - removed);
       }
     }
     this.refCount -= removed;
@@ -163,27 +309,44 @@ export class InstanceRecord {
 
   countOf(holder: Holder): number {
     if (this.h0 === holder) return this.c0;
-    return this.more?.get(holder) ?? 0;
+    return this.x?.more?.get(holder) ?? 0;
   }
 
   /** Every holder with its count. */
   holders(): [Holder, number][] {
     const out: [Holder, number][] = [];
     if (this.h0 !== undefined) out.push([this.h0, this.c0]);
-    if (this.more) for (const e of this.more) out.push(e);
+    if (this.x?.more) for (const e of this.x.more) out.push(e);
     return out;
   }
 
   /** Record an edge to a dependency this instance now holds. */
   addDep(dep: InstanceRecord): void {
-    if (this.group !== undefined) this.group.push(dep);
-    else (this.deps ??= []).push(dep);
+    const group = this.x?.group;
+    if (group !== undefined) group.push(dep);
+    else this.pushDep(dep);
+  }
+
+  /** Append a step to the dependency list. */
+  pushDep(entry: DepEntry): void {
+    const deps = this.deps;
+    if (deps === undefined) {
+      if (Array.isArray(entry)) this.deps = [entry];
+      else this.deps = entry;
+    } else if (Array.isArray(deps)) deps.push(entry);
+    else this.deps = [deps, entry];
+  }
+
+  /** The dependency list as a list (empty when there is none). */
+  depList(): DepEntry[] {
+    const deps = this.deps;
+    return deps === undefined ? [] : Array.isArray(deps) ? deps : [deps];
   }
 
   /** Unique records this instance holds, for inspection. */
   depRecords(): InstanceRecord[] {
     const out = new Set<InstanceRecord>();
-    for (const d of this.deps ?? []) {
+    for (const d of this.depList()) {
       if (Array.isArray(d)) for (const r of d) out.add(r);
       else out.add(d);
     }
@@ -193,12 +356,14 @@ export class InstanceRecord {
   /** A promise that settles when this record is disposed or failed (for resolves that must wait). */
   whenGone(): Promise<void> {
     if (this.state === "disposed" || this.state === "failed") return Promise.resolve();
-    return (this.gone ??= deferred<void>()).promise;
+    return (this.extra.gone ??= deferred<void>()).promise;
   }
 
   /** starting → ready. */
   markReady(value: unknown): void {
     this.value = value;
+    // Paths and cycle checks only follow instances still starting: let the requester go.
+    this.parent = undefined;
     this.state = "ready";
     this.reg.starting--;
   }
@@ -208,6 +373,6 @@ export class InstanceRecord {
     if (this.state === "starting") this.reg.starting--;
     this.state = state;
     this.value = state === "failed" ? undefined : this.value;
-    if (this.gone) this.gone.resolve();
+    if (this.x?.gone) this.x.gone.resolve();
   }
 }

@@ -12,7 +12,7 @@ import type { FactoryContext, Registration } from "../registration.js";
 import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
-import { InstanceRecord, type Carry, type Holder, type Waiter } from "./instance.js";
+import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
@@ -53,7 +53,7 @@ export function lookupInScope(scope: Scope, token: unknown): unknown {
   let record: InstanceRecord | undefined;
   if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton)
     record = scope.container.instances.get(reg);
-  else if (reg.lifetime === Lifetime.Scoped) record = scope.scoped?.get(reg);
+  else if (reg.lifetime === Lifetime.Scoped) record = scope.findScoped(reg);
   if (!record || record.state !== "ready" || record.dying) return undefined;
   addRef(record, scope);
   return record.value;
@@ -118,10 +118,12 @@ function acquireReg(
     );
   }
   const container = scope.container;
-  let map: Map<Registration, InstanceRecord> | undefined;
-  if (lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton) map = container.instances;
-  else if (lifetime === Lifetime.Scoped) map = scope.scoped ??= new Map();
-  const existing = map?.get(reg);
+  const shared = lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton;
+  const existing = shared
+    ? container.instances.get(reg)
+    : lifetime === Lifetime.Scoped
+      ? scope.findScoped(reg)
+      : undefined;
   if (existing !== undefined) {
     if (existing.state === "ready" && !existing.dying) {
       addRef(existing, holder);
@@ -138,21 +140,21 @@ function acquireReg(
     );
   }
   checkNewCycle(reg, scope, requester);
-  const recordScope =
-    lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton ? container.root : scope;
   const record = new InstanceRecord(
     reg,
     lifetime,
-    recordScope,
+    shared ? container.root : scope,
     requester,
-    longLived || lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton,
+    longLived || shared,
   );
-  if (map !== undefined) {
-    map.set(reg, record);
-    record.map = map;
+  if (shared) {
+    container.instances.set(reg, record);
+    record.home = container.instances;
+  } else if (lifetime === Lifetime.Scoped) {
+    scope.addScoped(record);
+    record.home = scope;
   }
   record.pinned = lifetime === Lifetime.Singleton || lifetime === Lifetime.Scoped;
-  container.live.add(record);
   let result: MaybePromise<unknown>;
   try {
     result = withDepth(create, record, undefined);
@@ -161,10 +163,15 @@ function acquireReg(
     throw err;
   }
   if (!isPromise(result)) {
+    if (lifetime === Lifetime.Transient && holder instanceof Scope && dissolve(record, result, holder)) {
+      return result;
+    }
+    container.live.add(record);
     record.markReady(result);
     addRef(record, holder);
     return result;
   }
+  container.live.add(record);
   // The requester now waits for it: join() records the waits-for edge used by the cycle check.
   const waiting = join(record, holder, options);
   result.then(
@@ -174,10 +181,55 @@ function acquireReg(
   return waiting;
 }
 
+/**
+ * A transient built synchronously that has nothing to run at close (no disposer, no hooks, no own scope)
+ * and holds only pinned instances (scoped or singleton, which outlive it anyway) is not tracked: the
+ * scope that resolved it holds its dependencies instead, so that a crash of one still reaches that scope.
+ * Nothing observable changes but `inspect()`, which no longer lists it.
+ */
+function dissolve(record: InstanceRecord, value: unknown, scope: Scope): boolean {
+  const reg = record.reg;
+  if (reg.kind !== "class" || reg.dispose !== undefined || record.hasExtra) return false;
+  const deps = record.deps;
+  if (deps !== undefined) {
+    if (!Array.isArray(deps)) {
+      if (!deps.pinned) return false;
+    } else {
+      for (let i = 0; i < deps.length; i++) {
+        const d = deps[i]!;
+        if (Array.isArray(d) || !d.pinned) return false;
+      }
+    }
+  }
+  if (value === null || typeof value !== "object") return false;
+  const v = value as Record<string | symbol, unknown>;
+  if (v[Symbol.asyncDispose] !== undefined || v[Symbol.dispose] !== undefined || v.dispose !== undefined) {
+    return false;
+  }
+  if (hooksOf(value) !== null) return false;
+  const starter = reg.container.serviceStarter;
+  if (starter !== undefined && starter.isService(value)) return false;
+  if (deps !== undefined) {
+    if (!Array.isArray(deps)) {
+      deps.removeHolder(record, 1);
+      addRef(deps, scope);
+    } else {
+      for (let i = 0; i < deps.length; i++) {
+        const d = deps[i] as InstanceRecord;
+        d.removeHolder(record, 1);
+        addRef(d, scope);
+      }
+    }
+    record.deps = undefined;
+  }
+  record.markOver("disposed");
+  return true;
+}
+
 /** Add one reference from `holder` to a ready record. */
 export function addRef(record: InstanceRecord, holder: Holder): void {
   if (holder instanceof Scope) {
-    if (record.countOf(holder) === 0) (holder.refs ??= []).push(record);
+    if (record.countOf(holder) === 0) holder.addRefEntry(record);
   } else {
     holder.addDep(record);
   }
@@ -450,7 +502,11 @@ async function classAsync(record: InstanceRecord, args: unknown[], from: number,
 }
 
 function acquireParam(record: InstanceRecord, spec: ParamSpec): MaybePromise<unknown> {
-  const token = checkToken(spec.token as AnyToken, `${record.name} constructor`);
+  const raw = spec.token;
+  const token =
+    typeof raw === "function" || typeof raw === "string" || typeof raw === "symbol"
+      ? (raw as Token)
+      : checkToken(raw as AnyToken, `${record.name} constructor`);
   if (spec.multiple) return acquireAll(record, token);
   if (spec.optional && !record.reg.container.canResolve(token)) return undefined;
   return acquire(record, token, record.scope, record, record.longLived, undefined);
@@ -491,7 +547,7 @@ async function acquireDependsOn(record: InstanceRecord): Promise<unknown[]> {
 /** Acquire in parallel (launched in order); the first failure gives up the others (SEMANTICS 2.3). */
 function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknown>)[]): Promise<unknown[]> {
   const group: InstanceRecord[] = [];
-  (record.deps ??= []).push(group);
+  record.pushDep(group);
   record.group = group;
   const results = new Array<unknown>(starts.length);
   return new Promise<unknown[]>((resolve, reject) => {
@@ -570,6 +626,11 @@ class RecordAmbient implements Ambient {
 function lazyAmbient(record: InstanceRecord): Ambient {
   return new RecordAmbient(record);
 }
+recordAmbient.make = lazyAmbient;
+
+function construct(cls: new (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  return Reflect.construct(cls, args);
+}
 
 /** The instance's own task scope, made on first use (SEMANTICS 3.5, 5.10, 5.11). */
 export function ownScopeOf(record: InstanceRecord): Scope {
@@ -587,11 +648,9 @@ function build(record: InstanceRecord, args: unknown[], deps: unknown[]): MaybeP
   const reg = record.reg;
   let value: MaybePromise<unknown>;
   switch (reg.kind) {
-    case "class": {
-      const cls = reg.cls!;
-      value = runSyncInAmbient(lazyAmbient(record), () => new cls(...args));
+    case "class":
+      value = runSyncInAmbient(record, construct, reg.cls!, args);
       break;
-    }
     case "factory": {
       const ctx = factoryContext(record, deps);
       value = runInAmbient(lazyAmbient(record), () => reg.factory!(ctx));
@@ -765,7 +824,8 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   for (const r of idle) void releaseOrphan(r);
   let received = starting.length > 0;
   for (const r of starting) instanceFailed(r, new ScopeDiedError(record.name, err));
-  for (const scope of scopes) {
+  // Innermost scopes first: an outer one (the root pinning a singleton) would cancel them without a reason.
+  for (const scope of [...scopes].sort((a, b) => depthOf(b) - depthOf(a))) {
     const died = new ScopeDiedError(record.name, err);
     if (scope.kind === "instance" && scope.onFailure) {
       scope.onFailure(died);
@@ -775,6 +835,12 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
   // container reports the crash when it closes (SEMANTICS 4.5).
   if (!received && err !== undefined) record.reg.container.reportOrphan(err, record.name);
+}
+
+function depthOf(scope: Scope): number {
+  let d = 0;
+  for (let s = scope.parent; s; s = s.parent) d++;
+  return d;
 }
 
 // ----- cycles and paths ----------------------------------------------------------------------------------
