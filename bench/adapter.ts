@@ -70,6 +70,11 @@ export interface Adapter<S = any> {
 
   /** A: the `Db` singleton. */
   resolveSingleton(): unknown;
+  /**
+   * A, second way: where the library's resolve is asynchronous but it also has a synchronous call for an
+   * instance that is already ready, that call (shown in the notes, not ranked).
+   */
+  lookupSingleton?(): unknown;
   createScope(): S;
   /** B: a `Handler` from an open scope. */
   resolveHandler(scope: S): unknown;

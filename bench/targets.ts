@@ -41,6 +41,19 @@ function noSlowerThanPeers(summaries: readonly Summary[], id: "A" | "B", label: 
   };
 }
 
+/** Not one of the issue's targets: A again, through asyncscope's synchronous `lookup()`, for comparison. */
+function lookupNoSlowerThanPeers(summaries: readonly Summary[]): TargetResult {
+  const target = "(for comparison) A through the synchronous lookup() no slower than the fastest peer";
+  const own = find(summaries, "A", SUBJECT)?.extras.median.lookupNs;
+  const peer = fastest(summaries, "A", ["tsyringe", "inversify", "awilix", "typedi"]);
+  if (own === undefined || !peer) return { target, ...NOT_MEASURED };
+  return {
+    target,
+    measured: `${formatDuration(own)} vs ${peer.adapter} ${formatDuration(peer.median)} (${formatRatio(own / peer.median)})`,
+    met: own <= peer.median,
+  };
+}
+
 export function evaluateTargets(summaries: readonly Summary[], settings: Settings): TargetResult[] {
   const c = find(summaries, "C", SUBJECT);
   const cPeer = fastest(summaries, "C", ["tsyringe", "awilix", "typedi"]);
@@ -64,6 +77,7 @@ export function evaluateTargets(summaries: readonly Summary[], settings: Setting
         : NOT_MEASURED),
     },
     noSlowerThanPeers(summaries, "A", "resolve a singleton"),
+    lookupNoSlowerThanPeers(summaries),
     noSlowerThanPeers(summaries, "B", "resolve in a scope"),
     {
       target: "D at most 1 KB per live scope",

@@ -534,9 +534,13 @@ export class Scope implements AsyncDisposable {
    */
   close(): Promise<void> {
     this.markObserved();
-    // The promise handed out is a fresh one, so that an error nobody awaits is an unhandled rejection; it
-    // is also the handler that keeps the shared `closing` promise from being one.
-    this.beginClose(true);
+    if (this._state === "open") {
+      // The close starts here: hand out its own promise, without a handler, so that an error nobody
+      // awaits is an unhandled rejection (never dropped silently).
+      this.beginClose(true);
+      return this.closing!;
+    }
+    // Later calls get a fresh promise each, for the same reason.
     return this.closing!.then();
   }
 

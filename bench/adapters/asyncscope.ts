@@ -67,6 +67,10 @@ export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Ad
     return this.container.resolve(Db);
   }
 
+  lookupSingleton(): Db | undefined {
+    return this.container.root.lookup(Db);
+  }
+
   createScope(): Scope {
     return this.container.createScope();
   }
