@@ -476,6 +476,9 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   return isPromise(r) ? r.then(fail) : fail();
 }
 
+/** The `dependsOn` values of a class, which never sees them (a factory gets a fresh array). */
+const NO_DEPS: unknown[] = [];
+
 function createSteps(record: InstanceRecord): MaybePromise<unknown> {
   const reg = record.reg;
   if (reg.kind === "class") {
@@ -486,8 +489,8 @@ function createSteps(record: InstanceRecord): MaybePromise<unknown> {
       if (isPromise(v)) return classAsync(record, args, i, v);
       args[i] = v;
     }
-    if (reg.dependsOn.length > 0) return acquireDependsOn(record).then(() => build(record, args, []));
-    return build(record, args, []);
+    if (reg.dependsOn.length > 0) return acquireDependsOn(record).then(() => build(record, args, NO_DEPS));
+    return build(record, args, NO_DEPS);
   }
   if (reg.dependsOn.length > 0) return acquireDependsOn(record).then((deps) => build(record, [], deps));
   return build(record, [], []);
@@ -498,7 +501,7 @@ async function classAsync(record: InstanceRecord, args: unknown[], from: number,
   args[from] = await pending;
   for (let i = from + 1; i < params.length; i++) args[i] = await acquireParam(record, params[i]!);
   if (record.reg.dependsOn.length > 0) await acquireDependsOn(record);
-  return build(record, args, []);
+  return build(record, args, NO_DEPS);
 }
 
 function acquireParam(record: InstanceRecord, spec: ParamSpec): MaybePromise<unknown> {
