@@ -4,6 +4,7 @@ import { CancelledError, describe } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { deferred, noop } from "../internal/maybe.js";
 import type { BackgroundTask } from "./background-task.js";
+import type { Plan } from "./dependency-graph.js";
 import type { Service } from "./service.js";
 
 /** The holder of the references taken by `startService` callers (as opposed to dependent services). */
@@ -75,9 +76,20 @@ export class Session {
   }
 }
 
+/**
+ * One `startService` call: the graph it validated, and the services whose start failed during it. Such a
+ * service is not started again within the call; whoever in it asks for it later gets that failure.
+ */
+export class StartCall {
+  readonly failed = new Map<Service, { readonly error: unknown }>();
+  constructor(readonly plan: Plan<Service>) {}
+}
+
 /** A dependent (or startService caller) waiting for a service that is starting. */
 export interface Waiter {
   readonly holder: Holder;
+  /** The startService call it belongs to. */
+  readonly call: StartCall;
   resolve(): void;
   reject(error: unknown): void;
 }
