@@ -86,6 +86,8 @@ function startRun(service: Service, record: ServiceRecord, call: StartCall): voi
   record.session = session;
   record.startController = controller;
   record.abortCause = undefined;
+  record.hook = undefined;
+  record.hookSettledFirst = undefined;
   record.starting = runStart(service, record, session, call, controller.signal);
 }
 
@@ -101,7 +103,7 @@ function join(
     const onAbort = (): void => {
       record.waiters.delete(waiter);
       if (record.waiters.size > 0) return reject(signal!.reason);
-      record.abortStart(service.name, signal!.reason);
+      record.abandonStart(service.name, signal!.reason);
       void awaitAbandoned(service, record).then(() => reject(signal!.reason));
     };
     const waiter: Waiter = {
@@ -158,7 +160,8 @@ async function runStart(
       await acquireGroup(service, group, session, call, signal);
     }
     signal.throwIfAborted();
-    await service.start(signal);
+    record.hook = service.start(signal);
+    await record.hook;
     started = true;
     signal.throwIfAborted();
   } catch (error) {
@@ -226,8 +229,10 @@ async function failStart(
   started: boolean,
   signal: AbortSignal,
 ): Promise<void> {
-  // What came first wins: a dependency's failure, else the abort's cause, else what start() threw.
-  const primary = (session.startFailure ?? record.abortCause ?? { error }).error;
+  // What came first wins: a dependency's failure, else the abort's cause, else what start() threw. A
+  // start() that had failed before its last waiter gave up failed by itself: nobody is left to receive it.
+  const failedFirst = !started && record.hookSettledFirst !== undefined && (await record.hookSettledFirst);
+  const primary = failedFirst ? error : (session.startFailure ?? record.abortCause ?? { error }).error;
   if (primary !== error && !isCancellation(error, signal.reason)) {
     logSafely(
       service.logger,
@@ -246,9 +251,9 @@ async function failStart(
   session.done.reject(failure);
   const waiters = [...record.waiters];
   record.waiters.clear();
-  // Unless every waiter gave up, the calls involved do not start it again: a dependent of theirs that
-  // comes later (its own failure may still be on its way to the group that would abort it) gets this one.
-  if (record.abortCause === undefined) {
+  // Unless every waiter gave up first, the calls involved do not start it again: a dependent of theirs
+  // that comes later (its own failure may be on its way to the group that would abort it) gets this one.
+  if (record.abortCause === undefined || failedFirst) {
     for (const involved of [call, ...waiters.map((waiter) => waiter.call)]) {
       involved.failed.set(service, { error: failure });
     }

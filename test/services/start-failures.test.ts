@@ -240,4 +240,40 @@ describe("services: failed starts", () => {
     expect([bad.starts, x.starts, b.starts, s.starts]).to.deep.equal([1, 0, 0, 0]);
     expect([a, bad, b, c, x, s].some((y) => y.running)).to.equal(false);
   });
+
+  it("does not report a sibling's own start failure as late when it failed before its group gave up", async () => {
+    // Also found by the invariants property: N2's start() fails in the same turn as N0's, but the
+    // group's abort, caused by N0, is handled first. N2 honoured its signal: nothing goes to the logger.
+    const log = new EventLog();
+    const logger = recordingLogger();
+    const E0 = new Error("E0");
+    const n1 = new Probe("N1", log, { logger });
+    const n0 = new Probe("N0", log, { startError: E0, logger });
+    const n2 = new Probe("N2", log, { deps: [n1], startError: new Error("E2"), logger });
+    const s = new Probe("S", log, { deps: [n1, [n0, n2]], logger });
+
+    expect(await rejectionOf(startService(s))).to.equal(E0);
+
+    expect(log.events).to.deep.equal(["N1:start", "N0:start", "N2:start", "N1:stop"]);
+    expect(n2.startSignal!.aborted).to.equal(true);
+    expect(logged(logger)).to.deep.equal([]);
+  });
+
+  it("logs a start failure that comes after the start was cancelled", async () => {
+    const log = new EventLog();
+    const logger = recordingLogger();
+    const E = new Error("E");
+    const late = new Error("late");
+    const bad = new Probe("Dbad", log, { startMs: 10, startError: E, logger });
+    const stubborn = new Probe("Dstub", log, { startMs: 100, ignoreSignals: true, startError: late, logger });
+    const s = new Probe("S", log, { deps: [[bad, stubborn]], logger });
+
+    const started = await clock.settle(startService(s), 100, log);
+
+    expect(started.error).to.equal(E);
+    expect(started.at).to.equal(100);
+    expect(logged(logger)).to.deep.equal([
+      ["warn", "Service Dstub: its start failed after it was cancelled: Error: late", late],
+    ]);
+  });
 });
