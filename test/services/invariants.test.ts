@@ -1,6 +1,7 @@
 import { Service, startService, stopService } from "asyncscope";
 import { expect } from "chai";
 import fc from "fast-check";
+import { propertyOptions } from "../support/helpers.js";
 import { logged, type RecordingLogger, recordingLogger } from "./helpers.js";
 
 /** A node of a random graph: it checks the ordering rules from inside its own hooks. */
@@ -113,8 +114,8 @@ describe("services: invariants over random graphs", () => {
 
         expectCleanEnd(nodes, violations, logger);
       }),
-      // A fixed seed (FC_SEED to vary it): a rare counterexample is still open, see RELIABILITY.md "Open".
-      { numRuns: 200, seed: Number(process.env.FC_SEED ?? 20261121) },
+      // A random seed each run; fast-check prints seed and path on failure (FC_SEED, FC_PATH replay it).
+      propertyOptions(200),
     );
   });
 
@@ -147,8 +148,8 @@ describe("services: invariants over random graphs", () => {
         expect(await Promise.all(waits)).to.deep.equal(roots.map((r) => (hit.includes(r) ? E : "stopped")));
         expectCleanEnd(nodes, violations, logger);
       }),
-      // A fixed seed (FC_SEED to vary it): a rare counterexample is still open, see RELIABILITY.md "Open".
-      { numRuns: 200, seed: Number(process.env.FC_SEED ?? 20261121) },
+      // A random seed each run; fast-check prints seed and path on failure (FC_SEED, FC_PATH replay it).
+      propertyOptions(200),
     );
   });
 });
