@@ -10,6 +10,8 @@ class Node extends Service {
   failStart = false;
   delay = 0;
   starts = 0;
+  /** Starts that failed with this node's own error (not its signal's reason). */
+  ownFailures = 0;
   completedStarts = 0;
   stops = 0;
   readonly violations: string[];
@@ -41,7 +43,9 @@ class Node extends Service {
     await this.pause();
     if (signal.aborted || this.failStart) {
       this.active = false;
-      throw signal.aborted ? signal.reason : new Error(`${this.label} failed`);
+      if (signal.aborted) throw signal.reason;
+      this.ownFailures++;
+      throw new Error(`${this.label} failed`);
     }
     this.completedStarts++;
   }
@@ -113,6 +117,11 @@ describe("services: invariants over random graphs", () => {
         );
 
         expectCleanEnd(nodes, violations, logger);
+        // A start that failed is not tried again within the same startService call.
+        for (const node of nodes) {
+          const calls = roots.filter((r) => reaches(nodes[r]!, node)).length;
+          expect(node.ownFailures, `${node.label} failed starts`).to.be.at.most(calls);
+        }
       }),
       // A random seed each run; fast-check prints seed and path on failure (FC_SEED, FC_PATH replay it).
       propertyOptions(200),
