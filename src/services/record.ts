@@ -4,6 +4,8 @@ import { CancelledError, describe } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { deferred, noop } from "../internal/maybe.js";
 import type { BackgroundTask } from "./background-task.js";
+import type { Plan } from "./dependency-graph.js";
+import { settledAlready } from "./settle.js";
 import type { Service } from "./service.js";
 
 /** The holder of the references taken by `startService` callers (as opposed to dependent services). */
@@ -75,9 +77,20 @@ export class Session {
   }
 }
 
+/**
+ * One `startService` call: the graph it validated, and the services whose start failed during it. Such a
+ * service is not started again within the call; whoever in it asks for it later gets that failure.
+ */
+export class StartCall {
+  readonly failed = new Map<Service, { readonly error: unknown }>();
+  constructor(readonly plan: Plan<Service>) {}
+}
+
 /** A dependent (or startService caller) waiting for a service that is starting. */
 export interface Waiter {
   readonly holder: Holder;
+  /** The startService call it belongs to. */
+  readonly call: StartCall;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -98,6 +111,10 @@ export class ServiceRecord {
   startController: AbortController | undefined;
   /** Why the start was aborted: what its waiters receive instead of the cancellation. */
   abortCause: { readonly error: unknown } | undefined;
+  /** The promise of `start()` once the run has called it. */
+  hook: Promise<void> | undefined;
+  /** Whether `start()` had settled already when its last waiter gave up; asked only then. */
+  hookSettledFirst: Promise<boolean> | undefined;
   /** Settles (never rejects) when the current start attempt is over. */
   starting: Promise<void> = Promise.resolve();
   /** Settles (never rejects) when the current stop is over. */
@@ -120,6 +137,16 @@ export class ServiceRecord {
     this.startController!.abort(
       new CancelledError(`Starting ${name} was cancelled: ${describe(cause)}`, { cause }),
     );
+  }
+
+  /**
+   * Abort the start its last waiter gave up. A `start()` that had failed already (its rejection not yet
+   * handled) was not cancelled: that is asked before the signal fires.
+   */
+  abandonStart(name: string, cause: unknown): void {
+    if (!this.joinable) return;
+    if (this.hook !== undefined) this.hookSettledFirst = settledAlready(this.hook);
+    this.abortStart(name, cause);
   }
 }
 

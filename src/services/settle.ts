@@ -19,6 +19,18 @@ export function outcomeOf(hook: () => unknown): Promise<Outcome> {
   }
 }
 
+/**
+ * Whether `promise` has settled already, asked now: the reactions of a settled promise are queued at once
+ * and run before those of a marker resolved after it, those of a pending one only once it settles.
+ */
+export function settledAlready(promise: Promise<unknown>): Promise<boolean> {
+  const marker = {};
+  return Promise.race([promise, marker]).then(
+    (value) => value !== marker,
+    () => true,
+  );
+}
+
 // setTimeout fires at once for delays above 2^31-1 ms; those, Infinity and NaN mean "no limit".
 const MAX_DELAY = 2 ** 31 - 1;
 

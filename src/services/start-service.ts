@@ -4,8 +4,16 @@ import { combineErrors } from "../internal/maybe.js";
 import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./background-task.js";
-import { planGraph, type GraphKind, type Plan } from "./dependency-graph.js";
-import { EXTERNAL, recordOf, Session, type Holder, type ServiceRecord, type Waiter } from "./record.js";
+import { planGraph, type GraphKind } from "./dependency-graph.js";
+import {
+  EXTERNAL,
+  recordOf,
+  Session,
+  StartCall,
+  type Holder,
+  type ServiceRecord,
+  type Waiter,
+} from "./record.js";
 import { Service } from "./service.js";
 import { releaseAll, stopOwn } from "./stop-service.js";
 
@@ -17,10 +25,11 @@ import { releaseAll, stopOwn } from "./stop-service.js";
  *
  * A failed start rejects with the error itself (identity): the dependencies already started are
  * stopped in reverse order, the failed service's own `stop()` is not called, and the service can be
- * started again later. In a parallel group the first failure aborts the `start` signal of the siblings
- * still starting. A background task that crashes before the whole stack is up fails the start the
- * same way. On a running service it starts nothing and counts one more reference (balance each
- * `startService` with one `stopService`).
+ * started again later, by another call: within one call, a service whose start failed is not started
+ * again, and every dependent that asks for it gets the same error. In a parallel group the first
+ * failure aborts the `start` signal of the siblings still starting. A background task that crashes
+ * before the whole stack is up fails the start the same way. On a running service it starts nothing
+ * and counts one more reference (balance each `startService` with one `stopService`).
  *
  * @example
  * ```ts
@@ -29,8 +38,8 @@ import { releaseAll, stopOwn } from "./stop-service.js";
  * ```
  */
 export async function startService<S extends Service>(service: S): Promise<S & AsyncDisposable> {
-  const plan = planGraph<Service>(service, serviceGraph);
-  await acquire(service, EXTERNAL, plan);
+  const call = new StartCall(planGraph<Service>(service, serviceGraph));
+  await acquire(service, EXTERNAL, call);
   return service;
 }
 
@@ -49,43 +58,57 @@ const serviceGraph: GraphKind<Service> = {
   },
 };
 
-/** Take one reference on `service` for `holder`, starting it first when it is not running. */
-async function acquire(service: Service, holder: Holder, plan: Plan<Service>, signal?: AbortSignal) {
+/**
+ * Take one reference on `service` for `holder`, starting it first when it is not running. A service
+ * whose start failed earlier in the same call is not started again: the call gets that failure.
+ */
+async function acquire(service: Service, holder: Holder, call: StartCall, signal?: AbortSignal) {
   const record = recordOf(service);
   for (;;) {
     signal?.throwIfAborted();
+    const failed = call.failed.get(service);
+    if (failed !== undefined) throw failed.error;
     if (record.phase === "running") return record.holds.add(holder);
-    if (record.phase === "idle") startRun(service, record, plan);
+    if (record.phase === "idle") startRun(service, record, call);
     // A stop, or a start that is being abandoned, is waited for; then it starts afresh.
     if (!record.joinable) {
       await untilSettled(record.phase === "stopping" ? record.stopping : record.starting, signal);
       continue;
     }
-    return join(service, record, holder, signal);
+    return join(service, record, holder, call, signal);
   }
 }
 
-function startRun(service: Service, record: ServiceRecord, plan: Plan<Service>): void {
-  const session = new Session(plan.get(service) ?? []);
+function startRun(service: Service, record: ServiceRecord, call: StartCall): void {
+  const session = new Session(call.plan.get(service) ?? []);
   const controller = new AbortController();
   record.phase = "starting";
   record.session = session;
   record.startController = controller;
   record.abortCause = undefined;
-  record.starting = runStart(service, record, session, plan, controller.signal);
+  record.hook = undefined;
+  record.hookSettledFirst = undefined;
+  record.starting = runStart(service, record, session, call, controller.signal);
 }
 
 /** Wait for a start under way. If the last waiter gives up, the start is aborted (SEMANTICS 2.4). */
-function join(service: Service, record: ServiceRecord, holder: Holder, signal?: AbortSignal) {
+function join(
+  service: Service,
+  record: ServiceRecord,
+  holder: Holder,
+  call: StartCall,
+  signal?: AbortSignal,
+) {
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       record.waiters.delete(waiter);
       if (record.waiters.size > 0) return reject(signal!.reason);
-      record.abortStart(service.name, signal!.reason);
+      record.abandonStart(service.name, signal!.reason);
       void awaitAbandoned(service, record).then(() => reject(signal!.reason));
     };
     const waiter: Waiter = {
       holder,
+      call,
       resolve: () => {
         signal?.removeEventListener("abort", onAbort);
         resolve();
@@ -127,21 +150,22 @@ async function runStart(
   service: Service,
   record: ServiceRecord,
   session: Session,
-  plan: Plan<Service>,
+  call: StartCall,
   signal: AbortSignal,
 ): Promise<void> {
   let started = false;
   try {
     for (const group of session.dependencies) {
       signal.throwIfAborted();
-      await acquireGroup(service, group, session, plan, signal);
+      await acquireGroup(service, group, session, call, signal);
     }
     signal.throwIfAborted();
-    await service.start(signal);
+    record.hook = service.start(signal);
+    await record.hook;
     started = true;
     signal.throwIfAborted();
   } catch (error) {
-    return failStart(service, record, session, error, started, signal);
+    return failStart(service, record, session, call, error, started, signal);
   }
   record.phase = "running";
   record.startController = undefined;
@@ -159,7 +183,7 @@ async function acquireGroup(
   holder: Service,
   group: readonly Service[],
   session: Session,
-  plan: Plan<Service>,
+  call: StartCall,
   signal: AbortSignal,
 ): Promise<void> {
   const acquired: (Service | undefined)[] = [];
@@ -171,7 +195,7 @@ async function acquireGroup(
   try {
     await Promise.all(
       group.map((dep, i) =>
-        acquire(dep, holder, plan, controller.signal).then(
+        acquire(dep, holder, call, controller.signal).then(
           () => void (acquired[i] = dep),
           (error: unknown) => {
             // Anything but our own cancellation was delivered before we gave up: it came first.
@@ -194,18 +218,21 @@ async function acquireGroup(
  * A failed start (SEMANTICS 6.2): its background tasks are cancelled and the dependencies it acquired
  * released in reverse order; its own stop() runs only if start() resolved after its signal aborted.
  * Every waiter receives the same error: whichever came first of a dependency's failure and the abort's
- * cause, else what start() threw.
+ * cause, else what start() threw. The calls it belongs to keep that error for the service.
  */
 async function failStart(
   service: Service,
   record: ServiceRecord,
   session: Session,
+  call: StartCall,
   error: unknown,
   started: boolean,
   signal: AbortSignal,
 ): Promise<void> {
-  // What came first wins: a dependency's failure, else the abort's cause, else what start() threw.
-  const primary = (session.startFailure ?? record.abortCause ?? { error }).error;
+  // What came first wins: a dependency's failure, else the abort's cause, else what start() threw. A
+  // start() that had failed before its last waiter gave up failed by itself: nobody is left to receive it.
+  const failedFirst = !started && record.hookSettledFirst !== undefined && (await record.hookSettledFirst);
+  const primary = failedFirst ? error : (session.startFailure ?? record.abortCause ?? { error }).error;
   if (primary !== error && !isCancellation(error, signal.reason)) {
     logSafely(
       service.logger,
@@ -224,6 +251,13 @@ async function failStart(
   session.done.reject(failure);
   const waiters = [...record.waiters];
   record.waiters.clear();
+  // Unless every waiter gave up first, the calls involved do not start it again: a dependent of theirs
+  // that comes later (its own failure may be on its way to the group that would abort it) gets this one.
+  if (record.abortCause === undefined || failedFirst) {
+    for (const involved of [call, ...waiters.map((waiter) => waiter.call)]) {
+      involved.failed.set(service, { error: failure });
+    }
+  }
   if (waiters.length === 0 && log.errors.length > 0) {
     logSafely(
       service.logger,

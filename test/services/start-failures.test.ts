@@ -173,4 +173,107 @@ describe("services: failed starts", () => {
     await stopService(b);
     expect(shared.running).to.equal(false);
   });
+
+  it("does not start a dependency again in the same startService call after its start failed", async () => {
+    // The smallest counterexample of the invariants property: B reaches Bad while Bad's failed start is
+    // still being wound down, before the failure has reached S's parallel group and aborted B.
+    const log = new EventLog();
+    const logger = recordingLogger();
+    const E = new Error("E");
+    const a = new Probe("A", log, { logger });
+    const bad = new Probe("Bad", log, { startError: E, logger });
+    const b = new Probe("B", log, { deps: [a, bad], logger });
+    const s = new Probe("S", log, { deps: [a, [bad, b]], logger });
+
+    expect(await rejectionOf(startService(s))).to.equal(E);
+
+    expect(log.events).to.deep.equal(["A:start", "Bad:start", "A:stop"]);
+    expect(logged(logger)).to.deep.equal([]);
+    expect([bad.starts, b.starts, s.starts, a.stops]).to.deep.equal([1, 0, 0, 1]);
+    expect([a, bad, b, s].some((x) => x.running)).to.equal(false);
+
+    // The rule holds within one call: a later call starts it afresh.
+    log.clear();
+    bad.options.startError = undefined;
+    await startService(s);
+    await stopService(s);
+    expect(log.events).to.deep.equal([
+      "A:start",
+      "Bad:start",
+      "B:start",
+      "S:start",
+      "S:stop",
+      "B:stop",
+      "Bad:stop",
+      "A:stop",
+    ]);
+    expect(logged(logger)).to.deep.equal([]);
+  });
+
+  it("gives a dependent that reaches a failed dependency later in the same call that failure at once", async () => {
+    // X's failure takes 50 ms to reach S (X stops C first); B reaches Bad at 20 ms, after Bad's failed
+    // start is over and before S's group aborts B. B fails with Bad's error and stops what it started.
+    const log = new EventLog();
+    const logger = recordingLogger();
+    const E = new Error("E");
+    const c = new Probe("C", log, { stopMs: 50, logger });
+    const bad = new Probe("Bad", log, { startError: E, logger });
+    const x = new Probe("X", log, { deps: [c, bad], logger });
+    const a = new Probe("A", log, { startMs: 20, logger });
+    const b = new Probe("B", log, { deps: [a, bad], logger });
+    const s = new Probe("S", log, { deps: [[x, b]], logger });
+
+    const started = await clock.settle(startService(s), 50, log);
+
+    expect(started.error).to.equal(E);
+    expect(started.at).to.equal(50);
+    expect(log.timed).to.deep.equal([
+      "C:start 0",
+      "A:start:begin 0",
+      "Bad:start 0",
+      "C:stop:begin 0",
+      "A:start:end 20",
+      "A:stop 20",
+      "C:stop:end 50",
+    ]);
+    expect(logged(logger)).to.deep.equal([]);
+    expect([bad.starts, x.starts, b.starts, s.starts]).to.deep.equal([1, 0, 0, 0]);
+    expect([a, bad, b, c, x, s].some((y) => y.running)).to.equal(false);
+  });
+
+  it("does not report a sibling's own start failure as late when it failed before its group gave up", async () => {
+    // Also found by the invariants property: N2's start() fails in the same turn as N0's, but the
+    // group's abort, caused by N0, is handled first. N2 honoured its signal: nothing goes to the logger.
+    const log = new EventLog();
+    const logger = recordingLogger();
+    const E0 = new Error("E0");
+    const n1 = new Probe("N1", log, { logger });
+    const n0 = new Probe("N0", log, { startError: E0, logger });
+    const n2 = new Probe("N2", log, { deps: [n1], startError: new Error("E2"), logger });
+    const s = new Probe("S", log, { deps: [n1, [n0, n2]], logger });
+
+    expect(await rejectionOf(startService(s))).to.equal(E0);
+
+    expect(log.events).to.deep.equal(["N1:start", "N0:start", "N2:start", "N1:stop"]);
+    expect(n2.startSignal!.aborted).to.equal(true);
+    expect(logged(logger)).to.deep.equal([]);
+  });
+
+  it("logs a start failure that comes after the start was cancelled", async () => {
+    const log = new EventLog();
+    const logger = recordingLogger();
+    const E = new Error("E");
+    const late = new Error("late");
+    const bad = new Probe("Dbad", log, { startMs: 10, startError: E, logger });
+    const stubborn = new Probe("Dstub", log, { startMs: 100, ignoreSignals: true, startError: late, logger });
+    const s = new Probe("S", log, { deps: [[bad, stubborn]], logger });
+
+    const started = await clock.settle(startService(s), 100, log);
+
+    expect(started.error).to.equal(E);
+    expect(started.at).to.equal(100);
+    expect(logged(logger)).to.deep.equal([
+      ["warn", "Service Dstub: its start failed after it was cancelled: Error: late", late],
+    ]);
+  });
 });
