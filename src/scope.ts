@@ -15,7 +15,7 @@ import {
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
-import { acquireFromScope, lookupInScope, readyShared, resolveAllFromScope } from "./internal/resolve.js";
+import { acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
@@ -293,9 +293,14 @@ export class Scope implements AsyncDisposable {
    * ```
    */
   resolve<T>(token: Token<T>, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
-    if (options === undefined && this._state === "open") {
-      // Fast path: a shared or singleton instance that is ready now.
-      const ready = readyShared(this, token);
+    const t = typeof token;
+    if (
+      options === undefined &&
+      this._state === "open" &&
+      (t === "function" || t === "string" || t === "symbol")
+    ) {
+      // Fast path: what `lookup` finds ready now is what the general path would return (+1 reference alike).
+      const ready = lookupInScope(this, token);
       if (ready !== undefined) return Promise.resolve(ready as T);
     }
     try {

@@ -42,25 +42,6 @@ export async function resolveAllFromScope(scope: Scope, token: unknown): Promise
   return values;
 }
 
-/**
- * The value of a ready, healthy shared or singleton instance of `token` (+1 reference for `scope`), else
- * undefined without side effects (the caller then takes the general path).
- */
-export function readyShared(scope: Scope, token: unknown): unknown {
-  const t = typeof token;
-  if (t !== "function" && t !== "string" && t !== "symbol") return undefined;
-  const reg = scope.container.findRegistration(token as Token);
-  if (reg === undefined || (reg.lifetime !== Lifetime.Singleton && reg.lifetime !== Lifetime.Shared)) {
-    return undefined;
-  }
-  const kind = reg.kind;
-  if (kind !== "class" && kind !== "factory" && kind !== "service") return undefined;
-  const record = scope.container.instances.get(reg);
-  if (record === undefined || record.state !== "ready" || record.dying) return undefined;
-  addRef(record, scope);
-  return record.value;
-}
-
 /** `scope.lookup(token)`: the ready instance (+1 reference) or undefined; never creates, never waits. */
 export function lookupInScope(scope: Scope, token: unknown): unknown {
   const t = checkToken(token, "lookup");
@@ -225,9 +206,8 @@ function dissolve(record: InstanceRecord, value: unknown, scope: Scope): boolean
   if (v[Symbol.asyncDispose] !== undefined || v[Symbol.dispose] !== undefined || v.dispose !== undefined) {
     return false;
   }
+  // A facet Service never gets here: its start makes the creation asynchronous (afterBuild).
   if (hooksOf(value) !== null) return false;
-  const starter = reg.container.serviceStarter;
-  if (starter !== undefined && starter.isService(value)) return false;
   if (deps !== undefined) {
     if (!Array.isArray(deps)) {
       deps.removeHolder(record, 1);
