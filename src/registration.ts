@@ -3,7 +3,8 @@ import { isLifetime, Lifetime } from "./lifetimes.js";
 import { checkToken, tokenName, type AnyToken, type Constructor, type Token } from "./tokens.js";
 import type { Container } from "./container.js";
 import type { Scope, ServiceScope } from "./scope.js";
-import { classParams, type ParamSpec } from "./internal/metadata.js";
+import type { InstanceRecord } from "./internal/instance.js";
+import { classParams, type HookNames, type HooksMemo, type ParamSpec } from "./internal/metadata.js";
 
 /**
  * Dependencies that are started before a service and disposed after it, but not injected: the outer
@@ -101,7 +102,7 @@ export type DepStep = { parallel: false; token: Token } | { parallel: true; toke
 let nextRegistrationId = 1;
 
 /** One provider for one or more tokens, validated once. Internal. */
-export class Registration {
+export class Registration implements HooksMemo {
   readonly id = nextRegistrationId++;
   readonly name: string;
   keepAliveMs = 0;
@@ -117,6 +118,12 @@ export class Registration {
   starting = 0;
   /** The container it belongs to; set when the container adopts it. */
   container!: Container;
+  /** Its shared or singleton instance (also in `container.instances`, which keeps their order). */
+  instance: InstanceRecord | undefined = undefined;
+  /** `hooksVia`'s memo: the hooks of the class it last built. */
+  hooksClass: unknown = undefined;
+  hooks: HookNames | null = null;
+  hooksVersion = -1;
   private paramsCache: ParamSpec[] | undefined;
 
   constructor(

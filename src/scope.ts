@@ -91,7 +91,11 @@ export class Scope implements AsyncDisposable {
   private _state: "open" | "closing" | "closed" = "open";
   private readonly givenName: string | undefined;
   private readonly createdAt = performance.now();
-  private children: Set<Scope> | undefined = undefined;
+  /** Child scopes still open (or closed with an error nobody took yet): a list linked through the children. */
+  private firstChild: Scope | undefined = undefined;
+  private lastChild: Scope | undefined = undefined;
+  private prevSibling: Scope | undefined = undefined;
+  private nextSibling: Scope | undefined = undefined;
   private finalized = false;
   private cancelled = false;
   private closing: Promise<void> | undefined = undefined;
@@ -508,7 +512,12 @@ export class Scope implements AsyncDisposable {
         : this.abortReason();
     if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(abortReason);
     if (this.tasks) for (const task of this.tasks) task.cancel(abortReason);
-    if (this.children) for (const child of this.children) child.cancel();
+    for (let child = this.firstChild; child !== undefined;) {
+      // A child that closes at once unlinks itself: step first.
+      const next = child.nextSibling;
+      child.cancel();
+      child = next;
+    }
     if (this.pendingWaiters?.size) this.giveUpWaiters(abortReason);
     this.beginClose();
   }
@@ -658,20 +667,28 @@ export class Scope implements AsyncDisposable {
   pendingNames(): string[] {
     const out: string[] = [];
     if (this.tasks) for (const t of this.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${this.name})`);
-    if (this.children)
-      for (const c of this.children) if (c._state !== "closed") out.push(...c.pendingNames());
+    for (let c = this.firstChild; c !== undefined; c = c.nextSibling)
+      if (c._state !== "closed") out.push(...c.pendingNames());
     return out;
   }
 
   /** @internal Live child scopes, for inspection. */
   childScopes(): Scope[] {
-    return this.children ? [...this.children] : [];
+    const out: Scope[] = [];
+    for (let c = this.firstChild; c !== undefined; c = c.nextSibling) out.push(c);
+    return out;
   }
 
   private addChild(name: string | undefined, kind: ScopeKind): Scope {
     this.assertOpen(kind === "fork" ? "fork" : "create a scope");
     const child = new Scope(this.container, this, name, kind);
-    (this.children ??= new Set()).add(child);
+    const last = this.lastChild;
+    if (last === undefined) this.firstChild = child;
+    else {
+      last.nextSibling = child;
+      child.prevSibling = last;
+    }
+    this.lastChild = child;
     return child;
   }
 
@@ -803,7 +820,7 @@ export class Scope implements AsyncDisposable {
   private runClose(): Promise<void> {
     // 1. New work is refused (state is "closing").  2. Finalize.
     this.finalized = true;
-    if (!this.tasks?.size && !this.children?.size && this.kind !== "root") {
+    if (!this.tasks?.size && this.firstChild === undefined && this.kind !== "root") {
       const teardown: unknown[] = [];
       let dropped: MaybePromise<void>;
       try {
@@ -828,7 +845,7 @@ export class Scope implements AsyncDisposable {
     // 4. Cancel the rest and every child scope, in parallel, and wait for them.
     const reason = this.cancelled ? this.abortReason() : undefined;
     if (this.tasks) for (const task of this.tasks) task.cancel(reason);
-    const children = this.children ? [...this.children] : [];
+    const children = this.childScopes();
     for (const child of children) child.cancel();
     await Promise.all([
       this.waitTasks(() => (this.tasks?.size ?? 0) === 0),
@@ -889,7 +906,18 @@ export class Scope implements AsyncDisposable {
 
   /** @internal A child finished closing: forget it unless its error still waits for an observer. */
   childClosed(child: Scope, failed: boolean): void {
-    if (!failed || child.observed) this.children?.delete(child);
+    if (!failed || child.observed) this.unlinkChild(child);
+  }
+
+  private unlinkChild(child: Scope): void {
+    const prev = child.prevSibling;
+    const next = child.nextSibling;
+    if (prev === undefined && this.firstChild !== child) return; // not (or no longer) linked
+    if (prev === undefined) this.firstChild = next;
+    else prev.nextSibling = next;
+    if (next === undefined) this.lastChild = prev;
+    else next.prevSibling = prev;
+    child.prevSibling = child.nextSibling = undefined;
   }
 
   /** Someone takes this scope's outcome: a parent that kept it closed, to report its error, lets it go (9.4). */

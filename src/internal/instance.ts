@@ -248,6 +248,7 @@ export class InstanceRecord {
     this.home = undefined;
     if (home instanceof Map) {
       if (home.get(this.reg) === this) home.delete(this.reg);
+      if (this.reg.instance === this) this.reg.instance = undefined;
     } else home.removeScoped(this);
   }
 

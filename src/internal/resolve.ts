@@ -14,7 +14,7 @@ import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
 import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
-import { hooksOf, type ParamSpec } from "./metadata.js";
+import { hooksVia, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
 
@@ -51,8 +51,7 @@ export function lookupInScope(scope: Scope, token: unknown): unknown {
   if (!reg) return undefined;
   if (reg.kind === "value") return reg.value;
   let record: InstanceRecord | undefined;
-  if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton)
-    record = scope.container.instances.get(reg);
+  if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton) record = reg.instance;
   else if (reg.lifetime === Lifetime.Scoped) record = scope.findScoped(reg);
   if (!record || record.state !== "ready" || record.dying) return undefined;
   addRef(record, scope);
@@ -119,11 +118,7 @@ function acquireReg(
   }
   const container = scope.container;
   const shared = lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton;
-  const existing = shared
-    ? container.instances.get(reg)
-    : lifetime === Lifetime.Scoped
-      ? scope.findScoped(reg)
-      : undefined;
+  const existing = shared ? reg.instance : lifetime === Lifetime.Scoped ? scope.findScoped(reg) : undefined;
   if (existing !== undefined) {
     if (existing.state === "ready" && !existing.dying) {
       addRef(existing, holder);
@@ -149,6 +144,7 @@ function acquireReg(
   );
   if (shared) {
     container.instances.set(reg, record);
+    reg.instance = record;
     record.home = container.instances;
   } else if (lifetime === Lifetime.Scoped) {
     scope.addScoped(record);
@@ -207,7 +203,7 @@ function dissolve(record: InstanceRecord, value: unknown, scope: Scope): boolean
     return false;
   }
   // A facet Service never gets here: its start makes the creation asynchronous (afterBuild).
-  if (hooksOf(value) !== null) return false;
+  if (hooksVia(record.reg, value) !== null) return false;
   if (deps !== undefined) {
     if (!Array.isArray(deps)) {
       deps.removeHolder(record, 1);
@@ -705,7 +701,7 @@ function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknow
     record.built = { value };
     throw record.pendingFailures[0];
   }
-  const hooks = hooksOf(value);
+  const hooks = hooksVia(record.reg, value);
   const start = record.reg.container.serviceStarter;
   const isService = start !== undefined && start.isService(value);
   if (!isService && (!hooks || hooks.init.length === 0)) return value;

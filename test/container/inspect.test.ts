@@ -1,7 +1,7 @@
 // inspect(): live scopes and instances with holders, refcounts, states and edges; toMermaid / toDot.
 import { expect } from "chai";
-import { Container, Lifetime, toDot, toMermaid } from "asyncscope";
-import { defineService, type Log } from "../support/helpers.js";
+import { Container, Lifetime, toDot, toMermaid, type Scope } from "asyncscope";
+import { defineService, settle, type Log } from "../support/helpers.js";
 
 describe("inspection", () => {
   it("inspect() lists live scopes and instances, holders, refcounts and edges; nothing after close", async () => {
@@ -77,5 +77,30 @@ describe("inspection", () => {
     expect(mermaid).to.contain("a #34;quoted#34; scope");
     expect(toDot(g)).to.contain('a \\"quoted\\" scope');
     await c.close();
+  });
+
+  it("keeps child scopes in creation order while they close out of order; a failed one is reported at close", async () => {
+    const c = new Container({ name: "app" });
+    const names = (): string[] => c.inspect().scopes.map((s) => s.name);
+    const [a, b, d, e] = ["a", "b", "d", "e"].map((n) => c.createScope(n)) as [Scope, Scope, Scope, Scope];
+    await b.close();
+    await e.close();
+    expect(names()).to.deep.equal(["app", "a", "d"]);
+    const f = c.createScope("f");
+    a.cancel(new Error("a failed"));
+    expect(a.state).to.equal("closed");
+    expect(names()).to.deep.equal(["app", "d", "f"]);
+    // Nobody took a's error: the root keeps the scope and reports it when it closes (SEMANTICS 9.4).
+    const closed = await settle(c.close());
+    expect([d.state, f.state]).to.deep.equal(["closed", "closed"]);
+    expect(closed.ok || (closed.error as Error).message).to.equal("a failed");
+    expect(names()).to.deep.equal([]);
+
+    const c2 = new Container();
+    const g = c2.createScope("g");
+    g.cancel(new Error("g failed"));
+    const taken = await settle(g.done);
+    expect(taken.ok || (taken.error as Error).message).to.equal("g failed");
+    await c2.close(); // taken: the root no longer reports it
   });
 });
