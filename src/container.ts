@@ -1,4 +1,5 @@
 import type { DependencyContainer } from "tsyringe";
+import { LiveRecords } from "./internal/live.js";
 import { decoratedFor, decoratedLifetime, decoratedVersion, type DecoratedService } from "./decorators.js";
 import { snapshot, type GraphSnapshot } from "./inspect.js";
 import { Lifetime } from "./lifetimes.js";
@@ -73,7 +74,7 @@ export class Container implements AsyncDisposable {
   /** @internal Shared and singleton instances by registration (one live record each). */
   readonly instances = new Map<Registration, InstanceRecord>();
   /** @internal Every record that is starting, ready or releasing. */
-  readonly live = new Set<InstanceRecord>();
+  readonly live = new LiveRecords();
   /** @internal */
   readonly serviceStarter: ServiceStarter | undefined;
   private readonly registry = new Map<Token, Registration[]>();

@@ -91,6 +91,11 @@ export class InstanceRecord {
   home: Map<Registration, InstanceRecord> | Scope | undefined = undefined;
   private h0: Holder | undefined = undefined;
   private c0 = 0;
+  private h1: Holder | undefined = undefined;
+  private c1 = 0;
+  /** Its neighbours in the container's live list (`LiveRecords`). */
+  livePrev: InstanceRecord | undefined = undefined;
+  liveNext: InstanceRecord | undefined = undefined;
   /** The rarely used fields, below, made on first write. */
   private x: RecordExtra | undefined = undefined;
 
@@ -274,12 +279,20 @@ export class InstanceRecord {
   addHolder(holder: Holder): void {
     this.refCount++;
     if (this.h0 === holder) this.c0++;
-    else if (this.h0 === undefined && (this.x?.more === undefined || !this.x.more.has(holder))) {
-      this.h0 = holder;
-      this.c0 = 1;
-    } else {
-      const m = (this.extra.more ??= new Map());
-      m.set(holder, (m.get(holder) ?? 0) + 1);
+    else if (this.h1 === holder) this.c1++;
+    else {
+      // Two holders (a long-lived one and a request's) fit in the record; a Map only past that, since a
+      // Map that empties and fills again reallocates its table each time.
+      const more = this.x?.more;
+      const n = more?.get(holder);
+      if (n !== undefined) more!.set(holder, n + 1);
+      else if (this.h0 === undefined) {
+        this.h0 = holder;
+        this.c0 = 1;
+      } else if (this.h1 === undefined) {
+        this.h1 = holder;
+        this.c1 = 1;
+      } else (this.extra.more ??= new Map()).set(holder, 1);
     }
     if (this.x?.keepAliveTimer !== undefined) {
       clearTimeout(this.x.keepAliveTimer);
@@ -295,6 +308,10 @@ export class InstanceRecord {
       this.c0 -= removed;
       // The slot is simply left empty: promoting an entry of `more` would rescan its deleted entries.
       if (this.c0 === 0) this.h0 = undefined;
+    } else if (this.h1 === holder) {
+      removed = Math.min(count, this.c1);
+      this.c1 -= removed;
+      if (this.c1 === 0) this.h1 = undefined;
     } else if (this.x?.more !== undefined) {
       const more = this.x.more;
       const c = more.get(holder);
@@ -310,6 +327,7 @@ export class InstanceRecord {
 
   countOf(holder: Holder): number {
     if (this.h0 === holder) return this.c0;
+    if (this.h1 === holder) return this.c1;
     return this.x?.more?.get(holder) ?? 0;
   }
 
@@ -317,6 +335,7 @@ export class InstanceRecord {
   holders(): [Holder, number][] {
     const out: [Holder, number][] = [];
     if (this.h0 !== undefined) out.push([this.h0, this.c0]);
+    if (this.h1 !== undefined) out.push([this.h1, this.c1]);
     if (this.x?.more) for (const e of this.x.more) out.push(e);
     return out;
   }

@@ -34,6 +34,32 @@ describe("lifetimes", () => {
     expect([a.disposed, b.disposed]).to.deep.equal([1, 1]);
   });
 
+  it("shared: counts each holder's references exactly, however many hold it and in whatever order they leave", async () => {
+    defineService(c, log, "S");
+    const [q1, q2, q3] = ["q1", "q2", "q3"].map((n) => c.createScope(n));
+    const s = await q1!.resolve("S");
+    expect(await q2!.resolve("S")).to.equal(s);
+    expect(await q3!.resolve("S")).to.equal(s);
+    const holdersOfS = (): [string, number] => {
+      const g = c.inspect();
+      const i = g.instances.find((x) => x.token === "S")!;
+      return [i.holders.map((h) => g.scopes.find((x) => x.id === h)!.name).join(","), i.refCount];
+    };
+    expect(holdersOfS()).to.deep.equal(["q1,q2,q3", 3]);
+    await q1!.release("S");
+    // q3 holds it again: its count goes up where it is, it does not take q1's free place a second time.
+    expect(await q3!.resolve("S")).to.equal(s);
+    expect(holdersOfS()).to.deep.equal(["q2,q3", 3]);
+    await q3!.release("S");
+    await q3!.release("S");
+    await q3!.release("S"); // holds none any more: nothing happens
+    expect(holdersOfS()).to.deep.equal(["q2", 1]);
+    expect(log).to.deep.equal(["S:create"]);
+    await q2!.release("S");
+    expect(log).to.deep.equal(["S:create", "S:dispose"]);
+    await Promise.all([q1!.close(), q2!.close(), q3!.close()]);
+  });
+
   it("scoped: one per scope, a child scope gets its own, disposed with its scope (not by release)", async () => {
     defineService(c, log, "R", { lifetime: Lifetime.Scoped });
     const q = c.createScope();
