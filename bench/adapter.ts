@@ -75,6 +75,11 @@ export interface Adapter<S = any> {
    * instance that is already ready, that call (shown in the notes, not ranked).
    */
   lookupSingleton?(): unknown;
+  /**
+   * A, the floor of any promise-returning resolve (the baseline only): the ready instance handed out through
+   * an already-resolved promise, which the timed region awaits.
+   */
+  resolveSingletonAwaited?(): Promise<unknown>;
   createScope(): S;
   /** B: a `Handler` from an open scope. */
   resolveHandler(scope: S): unknown;

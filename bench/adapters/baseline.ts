@@ -95,6 +95,10 @@ export class BaselineAdapter implements Adapter<RequestScope> {
     return this.db!;
   }
 
+  resolveSingletonAwaited(): Promise<Db> {
+    return Promise.resolve(this.db!);
+  }
+
   createScope(): RequestScope {
     return new RequestScope(this.db!);
   }

@@ -64,6 +64,15 @@ describe("the benchmark's quick run", function () {
     expect(expected.filter((row) => !rows.has(row))).to.deep.equal([]);
   });
 
+  it("shows the floors beside the targets asyncscope misses: the hand-written request, an awaited promise", () => {
+    expect(run.stdout).to.match(
+      /C \(request cycle\) at most 1\.0 µs \| [^|]*\(the hand-written floor: [\d.]+ [nµm]?s\)/,
+    );
+    expect(run.stdout).to.match(
+      /B \(resolve in a scope\)[^|]*\|[^|]*an awaited, already-resolved promise alone: [\d.]+ [nµm]?s/,
+    );
+  });
+
   it("reports no failed measurement", () => {
     expect(run.stdout).not.to.match(/n\/a: failed:/);
   });
