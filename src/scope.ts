@@ -15,7 +15,7 @@ import {
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
-import { acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
+import { acquire, acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
@@ -303,9 +303,13 @@ export class Scope implements AsyncDisposable {
       this._state === "open" &&
       (t === "function" || t === "string" || t === "symbol")
     ) {
-      // Fast path: what `lookup` finds ready now is what the general path would return (+1 reference alike).
-      const ready = lookupInScope(this, token);
-      if (ready !== undefined) return Promise.resolve(ready as T);
+      // Fast path: a plain token needs no check, an open scope no assertion, no options no signal.
+      try {
+        const value = acquire(this, token, this, undefined, false, undefined);
+        return isPromise(value) ? (value as Promise<T>) : Promise.resolve(value as T);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     try {
       this.assertOpen("resolve");
