@@ -353,7 +353,7 @@ export class Container implements AsyncDisposable {
         await Promise.race([Promise.all([...gone, ...this.orphanReleases]), limit]);
       }
       clearTimeout(timer);
-      for (const r of this.live) {
+      for (const r of [...this.live]) {
         logSafely(
           this.logger,
           "warn",

@@ -516,12 +516,8 @@ export class Scope implements AsyncDisposable {
         : this.abortReason();
     if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(abortReason);
     if (this.tasks) for (const task of this.tasks) task.cancel(abortReason);
-    for (let child = this.firstChild; child !== undefined;) {
-      // A child that closes at once unlinks itself: step first.
-      const next = child.nextSibling;
-      child.cancel();
-      child = next;
-    }
+    // A copy: a child that closes at once unlinks itself, and so may a sibling an abort listener closes.
+    for (const child of this.childScopes()) child.cancel();
     if (this.pendingWaiters?.size) this.giveUpWaiters(abortReason);
     this.beginClose();
   }

@@ -103,4 +103,15 @@ describe("inspection", () => {
     expect(taken.ok || (taken.error as Error).message).to.equal("g failed");
     await c2.close(); // taken: the root no longer reports it
   });
+
+  it("cancelling a scope cancels every child, even when an abort listener closes a sibling at once", async () => {
+    const c = new Container();
+    const parent = c.createScope("parent");
+    const [a, b, d] = ["a", "b", "d"].map((n) => parent.createScope(n)) as [Scope, Scope, Scope];
+    a.signal.addEventListener("abort", () => void b.close());
+    parent.cancel();
+    expect([a.state, b.state, d.state]).to.deep.equal(["closed", "closed", "closed"]);
+    await parent.close();
+    await c.close();
+  });
 });
