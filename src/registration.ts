@@ -4,7 +4,7 @@ import { checkToken, tokenName, type AnyToken, type Constructor, type Token } fr
 import type { Container } from "./container.js";
 import type { Scope, ServiceScope } from "./scope.js";
 import type { InstanceRecord } from "./internal/instance.js";
-import { classParams, type HookNames, type HooksMemo, type ParamSpec } from "./internal/metadata.js";
+import { classParams, type ParamSpec } from "./internal/metadata.js";
 
 /**
  * Dependencies that are started before a service and disposed after it, but not injected: the outer
@@ -102,7 +102,7 @@ export type DepStep = { parallel: false; token: Token } | { parallel: true; toke
 let nextRegistrationId = 1;
 
 /** One provider for one or more tokens, validated once. Internal. */
-export class Registration implements HooksMemo {
+export class Registration {
   readonly id = nextRegistrationId++;
   readonly name: string;
   keepAliveMs = 0;
@@ -120,10 +120,6 @@ export class Registration implements HooksMemo {
   container!: Container;
   /** Its shared or singleton instance (also in `container.instances`, which keeps their order). */
   instance: InstanceRecord | undefined = undefined;
-  /** `hooksVia`'s memo: the hooks of the class it last built. */
-  hooksClass: unknown = undefined;
-  hooks: HookNames | null = null;
-  hooksVersion = -1;
   private paramsCache: ParamSpec[] | undefined;
 
   constructor(

@@ -109,7 +109,7 @@ export function tsyringeLifetime(cls: Constructor): Lifetime | undefined {
 }
 
 export type HookKind = "init" | "nmd";
-export type HookNames = { init: (string | symbol)[]; nmd: (string | symbol)[] };
+type HookNames = { init: (string | symbol)[]; nmd: (string | symbol)[] };
 
 const ownHooks = new WeakMap<object, HookNames>();
 let hooksVersion = 0;
@@ -125,25 +125,6 @@ export function addHook(cls: object, kind: HookKind, method: string | symbol): v
     hooks[kind].push(method);
     hooksVersion++;
   }
-}
-
-/** Where `hooksVia` remembers the last class it looked up (a registration: it builds one class). */
-export interface HooksMemo {
-  hooksClass: unknown;
-  hooks: HookNames | null;
-  hooksVersion: number;
-}
-
-/** `hooksOf(value)`, remembered in `memo` while `value`'s class and the known hooks stay the same. */
-export function hooksVia(memo: HooksMemo, value: unknown): HookNames | null {
-  if (value === null || typeof value !== "object") return null;
-  const cls = (value as { constructor?: unknown }).constructor;
-  if (cls === memo.hooksClass && memo.hooksVersion === hooksVersion) return memo.hooks;
-  const hooks = hooksOf(value);
-  memo.hooksClass = cls;
-  memo.hooks = hooks;
-  memo.hooksVersion = hooksVersion;
-  return hooks;
 }
 
 /** Hooks of an instance's class and its base classes (base first); null when it has none. */

@@ -14,7 +14,7 @@ import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
 import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
-import { hooksVia, type ParamSpec } from "./metadata.js";
+import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
 
@@ -203,7 +203,7 @@ function dissolve(record: InstanceRecord, value: unknown, scope: Scope): boolean
     return false;
   }
   // A facet Service never gets here: its start makes the creation asynchronous (afterBuild).
-  if (hooksVia(record.reg, value) !== null) return false;
+  if (hooksOf(value) !== null) return false;
   if (deps !== undefined) {
     if (!Array.isArray(deps)) {
       deps.removeHolder(record, 1);
@@ -701,7 +701,7 @@ function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknow
     record.built = { value };
     throw record.pendingFailures[0];
   }
-  const hooks = hooksVia(record.reg, value);
+  const hooks = hooksOf(value);
   const start = record.reg.container.serviceStarter;
   const isService = start !== undefined && start.isService(value);
   if (!isService && (!hooks || hooks.init.length === 0)) return value;

@@ -5,7 +5,7 @@ import type { Scope } from "../scope.js";
 import { checkToken, type Token } from "../tokens.js";
 import type { DepEntry, Holder, InstanceRecord } from "./instance.js";
 import { combineErrors, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
-import { hooksVia } from "./metadata.js";
+import { hooksOf } from "./metadata.js";
 
 /**
  * Drop `count` references of `holder`. When nothing holds the instance any more it is released
@@ -117,7 +117,7 @@ function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): M
 
 function runNoMoreDependents(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
   if (record.noMoreDependents) record.noMoreDependents.resolve();
-  const hooks = hooksVia(record.reg, record.value);
+  const hooks = hooksOf(record.value);
   if (!hooks || hooks.nmd.length === 0) return;
   return callEach(record.value, hooks.nmd, 0, errors);
 }
