@@ -30,9 +30,21 @@ export default tseslint.config(
     files: ["**/*.cjs"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", process: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        exports: "writable",
+        process: "readonly",
+        setTimeout: "readonly",
+        setImmediate: "readonly",
+        AbortController: "readonly",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    files: ["test/**/*.cjs"],
+    languageOptions: { globals: { describe: "readonly", it: "readonly" } },
   },
   {
     files: ["**/*.js", "**/*.mjs"],
