@@ -9,7 +9,14 @@
 // FC_RUNS=100000 for a long run; FC_SEED (and FC_PATH) replay a failure: fast-check prints both.
 import { expect } from "chai";
 import fc from "fast-check";
-import { Container, DisposeTimeoutError, ScopeClosedError, ScopeDiedError, type Scope } from "asyncscope";
+import {
+  Container,
+  DisposeTimeoutError,
+  ScopeClosedError,
+  ScopeDiedError,
+  type Scope,
+  type SpawnOptions,
+} from "asyncscope";
 import { flattenErrors, propertyOptions, recordingLogger, settle } from "../support/helpers.js";
 import { Ledger } from "./model/ledger.js";
 import {
@@ -23,7 +30,17 @@ import {
   type ServiceSpec,
 } from "./model/reference.js";
 import { graph } from "./model/graph.js";
-import { hops, tokenOf, World, type Built, type Value } from "./model/system.js";
+import {
+  hops,
+  isA,
+  show,
+  thrownKinds,
+  tokenOf,
+  World,
+  type Built,
+  type ThrownKind,
+  type Value,
+} from "./model/system.js";
 
 // ----- what a run is made of -----------------------------------------------------------------------------
 
@@ -31,21 +48,58 @@ type TaskKind = "ok" | "fail" | "quiet" | "background" | "noisy" | "master";
 
 type Command =
   | { t: "scope"; parent: number; observe: boolean }
-  | { t: "resolve" | "lookup" | "release"; scope: number; token: number }
+  | { t: "nest"; parent: number; depth: number }
+  | { t: "resolve"; scope: number; token: number; timeoutMs: number | undefined }
+  | { t: "lookup" | "release"; scope: number; token: number }
   | { t: "close" | "cancel"; scope: number }
-  | { t: "spawn"; scope: number; kind: TaskKind }
+  | { t: "timeout"; scope: number; ms: number }
+  | { t: "spawn"; scope: number; kind: TaskKind; cancelTimeoutMs: number | undefined }
+  | { t: "thrown"; kind: ThrownKind }
   | { t: "failCreate"; token: number; mode: CreateFailure }
   | { t: "dispose"; token: number; mode: DisposeMode }
   | { t: "crash"; target: number }
   | { t: "closeContainer" };
 
 const index = fc.nat(15);
+/**
+ * Times beyond what a Node.js timer holds (2^31-1 ms), up to Infinity: none of them may fire during a run,
+ * so they change nothing the model sees.
+ */
+const extremeMs = fc.constantFrom(2 ** 31, 3e9, 2 ** 53, Number.MAX_VALUE, Infinity);
+/** Chains of nested scopes; MODEL_NEST_DEPTH adds a deeper one (the default run stays quick). */
+const nestDepths = [
+  2,
+  64,
+  512,
+  ...(process.env.MODEL_NEST_DEPTH ? [Number(process.env.MODEL_NEST_DEPTH)] : []),
+];
 const command: fc.Arbitrary<Command> = fc.oneof(
   {
     weight: 9,
     arbitrary: fc.record({ t: fc.constant("scope" as const), parent: index, observe: fc.boolean() }),
   },
-  { weight: 24, arbitrary: fc.record({ t: fc.constant("resolve" as const), scope: index, token: index }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("nest" as const),
+      parent: index,
+      depth: fc.constantFrom(...nestDepths),
+    }),
+  },
+  {
+    weight: 24,
+    arbitrary: fc.record({
+      t: fc.constant("resolve" as const),
+      scope: index,
+      token: index,
+      timeoutMs: fc.option(extremeMs, { nil: undefined, freq: 4 }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("timeout" as const), scope: index, ms: extremeMs }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant("thrown" as const), kind: fc.constantFrom(...thrownKinds) }),
+  },
   { weight: 3, arbitrary: fc.record({ t: fc.constant("lookup" as const), scope: index, token: index }) },
   { weight: 9, arbitrary: fc.record({ t: fc.constant("release" as const), scope: index, token: index }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("close" as const), scope: index }) },
@@ -56,6 +110,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       t: fc.constant("spawn" as const),
       scope: index,
       kind: fc.constantFrom<TaskKind>("ok", "fail", "quiet", "background", "noisy", "master"),
+      cancelTimeoutMs: fc.option(extremeMs, { nil: undefined, freq: 3 }),
     }),
   },
   {
@@ -63,7 +118,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant("failCreate" as const),
       token: index,
-      mode: fc.constantFrom<CreateFailure>("none", "none", "none", "factory", "init"),
+      mode: fc.constantFrom<CreateFailure>("none", "none", "none", "factory", "init", "probe"),
     }),
   },
   {
@@ -71,7 +126,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant("dispose" as const),
       token: index,
-      mode: fc.constantFrom<DisposeMode>("ok", "ok", "fail", "hang", "failHook"),
+      mode: fc.constantFrom<DisposeMode>("ok", "ok", "fail", "hang", "failHook", "probe"),
     }),
   },
   { weight: 4, arbitrary: fc.record({ t: fc.constant("crash" as const), target: index }) },
@@ -132,7 +187,7 @@ class Run {
         const outcome = model.createScope(parent, name);
         const made = this.attempt(() => this.real.get(parent)!.createScope(name));
         if (outcome.kind !== "ok") return this.expectClosed(made, "createScope");
-        if (!made.ok) this.fail(`createScope threw ${String(made.error)}`);
+        if (!made.ok) this.fail(`createScope threw ${show(made.error)}`);
         const scope = outcome.value;
         this.real.set(scope, made.value);
         if (cmd.observe) {
@@ -141,6 +196,31 @@ class Run {
         }
         return;
       }
+      case "nest": {
+        // A chain of scopes, each the child of the one before: the model knows every one of them.
+        let parent = this.pick(cmd.parent, true)!;
+        for (let d = 0; d < cmd.depth; d++) {
+          const name = `q${model.scopes.length}`;
+          const outcome = model.createScope(parent, name);
+          const made = this.attempt(() => this.real.get(parent)!.createScope(name));
+          if (outcome.kind !== "ok") return this.expectClosed(made, "createScope");
+          if (!made.ok) this.fail(`createScope threw ${show(made.error)}`);
+          this.real.set(outcome.value, made.value);
+          parent = outcome.value;
+        }
+        return;
+      }
+      case "timeout": {
+        // A time no timer can hold must not fire early: the scope stays as it was.
+        const scope = this.pick(cmd.scope, true)!;
+        const set = this.attempt(() => (this.real.get(scope)!.timeoutMs = cmd.ms));
+        if (scope.closed) return this.expectClosed(set, `${scope.name}.timeoutMs = ${cmd.ms}`);
+        if (!set.ok) this.fail(`${scope.name}.timeoutMs = ${cmd.ms} threw ${show(set.error)}`);
+        return;
+      }
+      case "thrown":
+        world.thrown = cmd.kind;
+        return;
       case "resolve":
       case "lookup": {
         const scope = this.pick(cmd.scope, true)!;
@@ -150,17 +230,22 @@ class Run {
         const outcome = cmd.t === "resolve" ? model.resolve(scope, i) : model.lookup(scope, i);
         const got =
           cmd.t === "resolve"
-            ? await this.settled(q.resolve(tokenOf(i)), via)
+            ? await this.settled(
+                cmd.timeoutMs === undefined
+                  ? q.resolve(tokenOf(i))
+                  : q.resolve(tokenOf(i), { timeoutMs: cmd.timeoutMs }),
+                via,
+              )
             : this.attempt(() => q.lookup(tokenOf(i)));
         if (outcome.kind === "closed") return this.expectClosed(got, via);
         if (outcome.kind === "failed") {
           if (got.ok) this.fail(`${via} resolved; the model expected its creation to fail`);
           const [primary] = flattenErrors(got.error);
           if (!world.injected.includes(primary))
-            this.fail(`${via} rejected with ${String(primary)}, not an injected error`);
+            this.fail(`${via} rejected with ${show(primary)}, not an injected error`);
           return this.receive(via, got.error);
         }
-        if (!got.ok) this.fail(`${via} rejected with ${String(got.error)}; the model expected it to succeed`);
+        if (!got.ok) this.fail(`${via} rejected with ${show(got.error)}; the model expected it to succeed`);
         if (outcome.value === undefined) {
           if (got.value !== undefined) this.fail(`${via} found an instance; the model expected none`);
           return;
@@ -197,7 +282,7 @@ class Run {
       }
       case "spawn": {
         const scope = this.pick(cmd.scope, false);
-        if (scope) await this.spawn(scope, cmd.kind);
+        if (scope) await this.spawn(scope, cmd.kind, cmd.cancelTimeoutMs);
         return;
       }
       case "failCreate":
@@ -228,8 +313,13 @@ class Run {
     }
   }
 
-  private async spawn(scope: MScope, kind: TaskKind): Promise<void> {
-    const q = this.real.get(scope)!;
+  private async spawn(scope: MScope, kind: TaskKind, cancelTimeoutMs: number | undefined): Promise<void> {
+    const real = this.real.get(scope)!;
+    // Every spawn below passes through here, with the extreme cancelTimeoutMs when the command has one.
+    const q = {
+      spawn: <T>(fn: (signal: AbortSignal) => T | Promise<T>, options: SpawnOptions = {}) =>
+        real.spawn(fn, cancelTimeoutMs === undefined ? options : { ...options, cancelTimeoutMs }),
+    };
     const { world } = this;
     const via = `${scope.name}.spawn(${kind})`;
     if (scope.closed)
@@ -299,7 +389,7 @@ class Run {
   /** The model names the instance a resolve returned: it must be the same real instance every time. */
   private bind(inst: MInstance, value: unknown, via: string): void {
     const built = (value as Value | undefined)?.built;
-    if (!built) this.fail(`${via} returned ${String(value)}, not a built value`);
+    if (!built) this.fail(`${via} returned ${show(value)}, not a built value`);
     const name = (b: Built): string => `${b.spec.name}#${b.uid}`;
     if (inst.real === undefined) {
       const other = this.boundTo.get(built);
@@ -374,10 +464,14 @@ class Run {
     let timeouts = 0;
     const died = new Map<unknown, number>();
     for (const [error, via] of others) {
-      if (error instanceof DisposeTimeoutError) timeouts++;
-      else if (error instanceof ScopeDiedError && this.crashes.some((c) => c.error === error.cause)) {
-        died.set(error.cause, (died.get(error.cause) ?? 0) + 1);
-      } else this.fail(`unexpected error ${String(error)} reported by ${via}`);
+      if (isA(error, DisposeTimeoutError)) timeouts++;
+      else if (
+        isA(error, ScopeDiedError) &&
+        this.crashes.some((c) => c.error === (error as ScopeDiedError).cause)
+      ) {
+        const { cause } = error as ScopeDiedError;
+        died.set(cause, (died.get(cause) ?? 0) + 1);
+      } else this.fail(`unexpected error ${show(error)} reported by ${via}`);
     }
     expect(timeouts, "one DisposeTimeoutError per hanging disposal").to.equal(this.world.hangs);
     for (const c of this.crashes) {
@@ -392,7 +486,7 @@ class Run {
   private expectClosed(got: { ok: boolean; error?: unknown }, via: string): void {
     if (got.ok || !(got.error instanceof ScopeClosedError)) {
       this.fail(
-        `${via} on a closed scope gave ${got.ok ? "success" : String(got.error)}, not ScopeClosedError`,
+        `${via} on a closed scope gave ${got.ok ? "success" : show(got.error)}, not ScopeClosedError`,
       );
     }
   }

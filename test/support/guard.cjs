@@ -20,7 +20,8 @@ process.on("unhandledRejection", (reason) => {
   pending.push({ kind: "unhandled rejection", detail: describeValue(reason) });
 });
 process.on("warning", (warning) => {
-  if (warning.name === "MaxListenersExceededWarning") {
+  // A listener leak, or a timer Node clamped to 1 ms (a time above 2^31-1 ms that fired at once).
+  if (warning.name === "MaxListenersExceededWarning" || warning.name === "TimeoutOverflowWarning") {
     pending.push({ kind: "MaxListenersExceededWarning", detail: warning.message });
   }
 });

@@ -167,8 +167,13 @@ export function expectType<T>(_value: T): void {}
 
 /** The errors an operation reported, with every AggregateError flattened (primary first). */
 export function flattenErrors(err: unknown): unknown[] {
-  if (err instanceof AggregateError) return err.errors.flatMap(flattenErrors);
-  return [err];
+  let aggregate = false;
+  try {
+    aggregate = err instanceof AggregateError; // a Proxy may throw when asked
+  } catch {
+    /* not an AggregateError */
+  }
+  return aggregate ? (err as AggregateError).errors.flatMap(flattenErrors) : [err];
 }
 
 /**

@@ -5,10 +5,17 @@
 
 export type LifetimeName = "transient" | "scoped" | "shared" | "singleton";
 export type ProviderKind = "factory" | "class" | "service";
-/** How the next creations of a service fail: not at all, in the factory, or after the value was built. */
-export type CreateFailure = "none" | "factory" | "init";
-/** How the next disposals of a service end. `failHook` makes `@onNoMoreDependents` throw (hooked classes). */
-export type DisposeMode = "ok" | "fail" | "hang" | "failHook";
+/**
+ * How the next creations of a service fail: not at all, in the factory, or after the value was built;
+ * `probe` hands the library a value whose `then` throws when read (a factory's result, or what `@onInit`
+ * returns), which must fail the creation as a throw would.
+ */
+export type CreateFailure = "none" | "factory" | "init" | "probe";
+/**
+ * How the next disposals of a service end. `failHook` makes `@onNoMoreDependents` throw (hooked classes);
+ * `probe` makes the disposer return a value whose `then` throws when read (a failed disposal).
+ */
+export type DisposeMode = "ok" | "fail" | "hang" | "failHook" | "probe";
 
 export interface ServiceSpec {
   readonly index: number;
@@ -152,7 +159,7 @@ export class ReferenceModel {
   /** How many errors disposing `inst` produces with its current dispose mode. */
   disposalErrors(inst: MInstance): number {
     const mode = this.disposeMode[inst.spec.index];
-    if (mode === "fail" || mode === "hang") return 1;
+    if (mode === "fail" || mode === "hang" || mode === "probe") return 1;
     return mode === "failHook" && inst.spec.hooks && inst.spec.kind !== "service" ? 1 : 0;
   }
 

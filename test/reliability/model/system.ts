@@ -34,10 +34,130 @@ export interface Built {
   crash?: (error: Error) => boolean;
 }
 
+/**
+ * What the injected failures throw: an Error, or one of the values JavaScript lets code throw that are not
+ * Errors (each made unique, so that where it went can be told by identity).
+ */
+export type ThrownKind =
+  | "error"
+  | "undefined"
+  | "null"
+  | "zero"
+  | "empty"
+  | "false"
+  | "symbol"
+  | "object"
+  | "frozen"
+  | "nullProto"
+  | "getters"
+  | "proxy";
+export const thrownKinds: readonly ThrownKind[] = [
+  "error",
+  "undefined",
+  "null",
+  "zero",
+  "empty",
+  "false",
+  "symbol",
+  "object",
+  "frozen",
+  "nullProto",
+  "getters",
+  "proxy",
+];
+
+/**
+ * A thrown value of `kind` that says `message` where it can: unique, but for the primitives `undefined`,
+ * `null`, `0`, `""` and `false`, which the ledger counts instead.
+ */
+export function thrownValue(kind: ThrownKind, message: string): unknown {
+  const fail = (): never => {
+    throw new Error(`probed the thrown value "${message}"`);
+  };
+  switch (kind) {
+    case "error":
+      return new Error(message);
+    case "undefined":
+      return undefined;
+    case "null":
+      return null;
+    case "zero":
+      return 0;
+    case "empty":
+      return "";
+    case "false":
+      return false;
+    case "symbol":
+      return Symbol(message);
+    case "object":
+      return { message };
+    case "frozen":
+      return Object.freeze({ message, name: "Frozen" });
+    case "nullProto":
+      return Object.assign(Object.create(null) as object, { message });
+    case "getters": {
+      const value = {};
+      for (const key of ["message", "stack", "name", "cause", "errors", "toString", "constructor"]) {
+        Object.defineProperty(value, key, { get: fail });
+      }
+      Object.defineProperty(value, Symbol.toPrimitive, { get: fail });
+      return value;
+    }
+    case "proxy":
+      return new Proxy(
+        {},
+        {
+          get: fail,
+          has: fail,
+          ownKeys: fail,
+          getPrototypeOf: fail,
+          getOwnPropertyDescriptor: fail,
+          defineProperty: fail,
+          set: fail,
+          deleteProperty: fail,
+          isExtensible: fail,
+          preventExtensions: fail,
+          setPrototypeOf: fail,
+        },
+      );
+  }
+}
+
+/** A value whose `then` throws `error` when read (and, as a Proxy, on every other probe too). */
+export function throwingThenable(error: unknown): object {
+  const fail = (): never => {
+    throw error;
+  };
+  return new Proxy(
+    {},
+    { get: fail, has: fail, getPrototypeOf: fail, ownKeys: fail, getOwnPropertyDescriptor: fail },
+  );
+}
+
+/** Describe any value without letting it throw (for failure messages). */
+export function show(value: unknown): string {
+  try {
+    return typeof value === "symbol" ? value.toString() : String(value);
+  } catch {
+    return `<${typeof value} that cannot be shown>`;
+  }
+}
+
+/** `value instanceof type`, false for a value that throws when asked. */
+export function isA(value: unknown, type: abstract new (...args: never[]) => unknown): boolean {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
 /** What the services share with the test: the failure switches and everything they recorded. */
 export class World {
   readonly failing: CreateFailure[];
   readonly disposeMode: DisposeMode[];
+  /** What the next injected failures throw. */
+  thrown: ThrownKind = "error";
   readonly built: Built[] = [];
   /** Every error our code threw, in the order thrown. */
   readonly injected: unknown[] = [];
@@ -93,9 +213,9 @@ export class World {
     }
   }
 
-  /** An error thrown by our code, recorded when thrown; `creation` when it fails a creation. */
-  inject(message: string, creation = false): Error {
-    return this.injectError(new Error(message), creation);
+  /** An error (or, as `thrown` says, another value) thrown by our code, recorded when thrown; `creation` when it fails a creation. */
+  inject(message: string, creation = false): unknown {
+    return this.injectError(thrownValue(this.thrown, message), creation);
   }
 
   /** Record an error our code throws (or rethrows). */
@@ -145,6 +265,9 @@ export class World {
     const startedAt = this.tick();
     const make = (): Value => {
       const failing = this.failing[spec.index];
+      // A factory's result whose `then` throws fails the creation before any value exists.
+      if (failing === "probe")
+        return throwingThenable(this.inject(`create ${spec.name} (probe)`, true)) as Value;
       if (failing === "factory" || (failing === "init" && !spec.hooks)) {
         throw this.inject(`create ${spec.name}`, true);
       }
@@ -165,10 +288,10 @@ export class World {
       constructor(...deps: unknown[]) {
         const startedAt = world.tick();
         const failing = world.failing[spec.index];
-        if (failing === "factory" || (failing === "init" && !spec.hooks)) {
+        if (failing === "factory" || ((failing === "init" || failing === "probe") && !spec.hooks)) {
           throw world.inject(`construct ${spec.name}`, true);
         }
-        super(world.record(spec, deps, startedAt), world, failing === "init");
+        super(world.record(spec, deps, startedAt), world, failing === "init" || failing === "probe");
         // SEMANTICS 5.10: a constructor runs with the instance's own scope as the current scope.
         watchForCrash(currentScope()!, this.built);
         world.built.push(this.built);
@@ -182,7 +305,7 @@ export class World {
     const startedAt = this.tick();
     if (spec.ticks > 0) await this.pause(spec, `start ${spec.name}`);
     const failing = this.failing[spec.index];
-    if (failing === "factory") throw this.inject(`start ${spec.name}`, true);
+    if (failing === "factory" || failing === "probe") throw this.inject(`start ${spec.name}`, true);
     const value = { built: undefined as unknown as Built };
     svc.register(value as Value);
     if (failing === "init") {
@@ -227,7 +350,7 @@ export class World {
     }
     if (spec.ticks > 0) await this.pause(spec, `clean up ${spec.name}`);
     built.disposeEnd = this.tick();
-    if (mode === "fail") throw this.inject(`cleanup ${spec.name}#${built.uid}`);
+    if (mode === "fail" || mode === "probe") throw this.inject(`cleanup ${spec.name}#${built.uid}`);
   }
 }
 
@@ -253,6 +376,9 @@ export class Value implements AsyncDisposable {
     const finish = (): void => {
       built.disposeEnd = world.tick();
       if (mode === "fail") throw world.inject(`dispose ${built.spec.name}#${built.uid}`);
+      // A disposer's result whose `then` throws when the library looks at it: a failed disposal.
+      if (mode === "probe")
+        return throwingThenable(world.inject(`dispose ${built.spec.name}#${built.uid} (probe)`)) as never;
     };
     // A synchronous disposer (no ticks) returns nothing or throws: the library's synchronous path.
     if (built.spec.ticks === 0) return finish() as unknown as Promise<void>;
@@ -263,15 +389,27 @@ export class Value implements AsyncDisposable {
 /** A value whose class has both hooks: `@onInit` fails on command, `@onNoMoreDependents` in `failHook` mode. */
 export class HookedValue extends Value {
   private readonly failInit: boolean;
+  /** `@onInit` returns a value whose `then` throws (read at once when it is synchronous). */
+  private readonly probeInit: boolean;
   constructor(built: Built, world: World, failInit: boolean) {
     super(built, world);
     this.failInit = failInit;
+    this.probeInit = failInit && world.failing[built.spec.index] === "probe";
   }
 
   @onInit()
-  async init(): Promise<void> {
-    if (this.built.spec.ticks > 0) await this.world.pause(this.built.spec, `init ${this.built.spec.name}`);
-    if (this.failInit) throw this.world.inject(`init ${this.built.spec.name}#${this.built.uid}`, true);
+  init(): Promise<void> | void {
+    const fail = (): void => {
+      const error = this.world.inject(`init ${this.built.spec.name}#${this.built.uid}`, true);
+      if (this.probeInit) return throwingThenable(error) as never;
+      throw error;
+    };
+    if (this.built.spec.ticks > 0) {
+      return this.world.pause(this.built.spec, `init ${this.built.spec.name}`).then(() => {
+        if (this.failInit) return fail();
+      });
+    }
+    if (this.failInit) return fail();
   }
 
   @onNoMoreDependents()
