@@ -52,7 +52,15 @@ describe("example app: the lifetime graph", function () {
   it("draws the live graph in a browser: the database with its refcount, while requests run", async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).to.equal(true);
     let browser: Browser | undefined;
-    const slow = Array.from({ length: 4 }, () => call(app, "GET", "/slow?ms=3000"));
+    // Requests that outlast the browser's start however slow the machine is; the test ends them by going
+    // away (the app cancels a request whose client left).
+    const gone = new AbortController();
+    const slow = Array.from({ length: 4 }, () =>
+      fetch(`${app.url}/slow?ms=60000`, { signal: gone.signal }).then(
+        (res) => res.text(),
+        () => undefined,
+      ),
+    );
     try {
       await eventually("the slow requests run", () => liveRequestScopes(app.container).length >= 4);
       browser = await chromium.launch({
@@ -110,7 +118,9 @@ describe("example app: the lifetime graph", function () {
       await page.screenshot({ path: `${artifacts}lifetimes-graph.png`, fullPage: true });
     } finally {
       await browser?.close();
+      gone.abort();
       await Promise.all(slow);
+      await eventually("the slow requests are gone", () => liveRequestScopes(app.container).length === 0);
     }
   });
 });
