@@ -44,6 +44,7 @@ export interface ContainerOptions {
   fallback?: DependencyContainer;
   /** Default: console for warn and error. */
   logger?: Logger;
+  /** `disposeTimeoutMs` of every registration that sets none (default: no limit). */
   defaultDisposeTimeoutMs?: number;
 }
 

@@ -30,7 +30,10 @@ export type DependencyList = (Token | Token[])[];
 export interface ServiceOptions {
   /** Default `"shared"`. */
   lifetime?: Lifetime;
-  /** Shared only: stay alive this long after the last release; a resolve in that window revives it. */
+  /**
+   * Shared only: stay alive this long after the last release; a resolve in that window revives it.
+   * Default 0; `Infinity`: until the container closes. Every time follows the README's "Times" rule.
+   */
   keepAliveMs?: number;
   /** Give up waiting for this instance's disposal after this long (`DisposeTimeoutError` names it). */
   disposeTimeoutMs?: number;
