@@ -3,6 +3,7 @@
 // 2^31-1 ms that setTimeout can count (the library re-arms); NaN, negatives and non-numbers are a
 // ConfigurationError at the entry point, with nothing created and no timer left behind.
 import { expect } from "chai";
+import { getEventListeners } from "node:events";
 import fc from "fast-check";
 import sinon from "sinon";
 import {
@@ -255,6 +256,7 @@ const sites: Record<string, () => Site> = {
   },
   "scope.resolve(token, { timeoutMs })": () => {
     const w = world();
+    const ctl = new AbortController();
     let created = 0;
     w.c.register(
       "slow",
@@ -272,16 +274,22 @@ const sites: Record<string, () => Site> = {
       option: "timeoutMs",
       arm: async (ms) => {
         let outcome: unknown;
-        w.q.resolve("slow", { timeoutMs: ms as number }).then(noop, (err: unknown) => (outcome = err));
+        w.q
+          .resolve("slow", { timeoutMs: ms as number, signal: ctl.signal })
+          .then(noop, (err: unknown) => (outcome = err));
         await nextTurn();
         if (outcome instanceof ConfigurationError) throw outcome;
         return { fired: () => outcome instanceof TimeoutError };
       },
       intact: () => {
         expect(created).to.equal(0);
+        expect(getEventListeners(ctl.signal, "abort")).to.have.length(0);
         w.unchanged();
       },
-      close: w.close,
+      close: async () => {
+        await w.close();
+        expect(getEventListeners(ctl.signal, "abort"), "a listener left behind").to.have.length(0);
+      },
     };
   },
   "register(..., { keepAliveMs })": () => {
@@ -420,10 +428,11 @@ const sites: Record<string, () => Site> = {
         if (failed !== undefined) throw failed;
         return { fired: () => woke };
       },
-      intact: noop,
+      intact: () => expect(getEventListeners(ctl.signal, "abort")).to.have.length(0),
       close: async () => {
         ctl.abort();
         await sleeping;
+        expect(getEventListeners(ctl.signal, "abort"), "a listener left behind").to.have.length(0);
       },
     };
   },
