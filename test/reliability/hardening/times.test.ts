@@ -4,6 +4,9 @@
 // ConfigurationError at the entry point, with nothing created and no timer left behind.
 import { expect } from "chai";
 import { getEventListeners } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import sinon from "sinon";
 import {
@@ -664,6 +667,15 @@ describe("hardening: every time value is validated or honoured, in one place (is
       unchanged();
       await close();
     });
+  });
+
+  it("every timer of the library is armed in one place (internal/timer.js): no other module calls setTimeout", () => {
+    const dist = dirname(fileURLToPath(import.meta.resolve("asyncscope")));
+    const callers = readdirSync(dist, { recursive: true, encoding: "utf8" })
+      .filter((f) => f.endsWith(".js"))
+      .filter((f) => /\b(setTimeout|setInterval|clearTimeout)\s*\(/.test(readFileSync(join(dist, f), "utf8")))
+      .map((f) => relative(dist, join(dist, f)).split("\\").join("/"));
+    expect(callers).to.deep.equal(["internal/timer.js"]);
   });
 
   it("on real timers: no library timer outlives what it belongs to, with every time set above 2^31-1", async () => {
