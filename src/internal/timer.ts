@@ -38,7 +38,7 @@ class LongTimer {
   }
 
   private arm(): void {
-    // Infinity (and NaN, never let in by checkMs) is never: no timer at all.
+    // Infinity (or a NaN, which checkMs never lets in) is never: no timer at all.
     if (!(this.left < Infinity)) return;
     const step = Math.min(this.left, MAX_DELAY);
     this.left -= step;
