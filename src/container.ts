@@ -4,18 +4,13 @@ import { decoratedFor, decoratedLifetime, decoratedVersion, type DecoratedServic
 import { snapshot, type GraphSnapshot } from "./inspect.js";
 import { Lifetime } from "./lifetimes.js";
 import { consoleLogger, logSafely, type Logger } from "./logger.js";
-import {
-  checkMs,
-  createRegistration,
-  Registration,
-  type Provider,
-  type RegisterOptions,
-} from "./registration.js";
+import { createRegistration, Registration, type Provider, type RegisterOptions } from "./registration.js";
 import { Scope } from "./scope.js";
 import { checkToken, tokenName, type Constructor, type Token } from "./tokens.js";
 import type { InstanceRecord } from "./internal/instance.js";
 import { isConstructible, tsyringeLifetime } from "./internal/metadata.js";
 import { releaseOrphan } from "./internal/teardown.js";
+import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 
 /** @internal How the container starts and stops facet-style `Service` instances it creates. */
 export interface ServiceStarter {
@@ -49,6 +44,7 @@ export interface ContainerOptions {
   fallback?: DependencyContainer;
   /** Default: console for warn and error. */
   logger?: Logger;
+  /** `disposeTimeoutMs` of every registration that sets none (default: no limit). */
   defaultDisposeTimeoutMs?: number;
 }
 
@@ -91,12 +87,7 @@ export class Container implements AsyncDisposable {
     const o = options ?? {};
     this.name = o.name ?? "container";
     this.logger = o.logger ?? consoleLogger;
-    this.defaultDisposeTimeoutMs = checkMs(
-      o.defaultDisposeTimeoutMs,
-      "defaultDisposeTimeoutMs",
-      "Container",
-      false,
-    );
+    this.defaultDisposeTimeoutMs = checkMs(o.defaultDisposeTimeoutMs, "defaultDisposeTimeoutMs", "Container");
     this.useDecorated = o.useDecorated ?? true;
     this.fallback = o.fallback;
     this.serviceStarter = defaultStarter;
@@ -337,22 +328,19 @@ export class Container implements AsyncDisposable {
     if (this.live.size || this.orphanReleases.size) {
       // What still starts or releases, and the reports of releases nobody awaits (a creation abandoned now
       // is released later): wait for all of it, bounded, so that its errors reach this close.
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       let expired = false;
       const limit = new Promise<void>((resolve) => {
-        timer = setTimeout(
-          () => {
-            expired = true;
-            resolve();
-          },
-          Math.max(1000, this.defaultDisposeTimeoutMs ?? 0),
-        );
+        timer = startTimer(Math.max(1000, this.defaultDisposeTimeoutMs ?? 0), () => {
+          expired = true;
+          resolve();
+        });
       });
       while (!expired && (this.live.size || this.orphanReleases.size)) {
         const gone = [...this.live].map((r) => r.whenGone());
         await Promise.race([Promise.all([...gone, ...this.orphanReleases]), limit]);
       }
-      clearTimeout(timer);
+      cancelTimer(timer);
       for (const r of [...this.live]) {
         logSafely(
           this.logger,

@@ -1,6 +1,7 @@
 import { CancelledError } from "./errors.js";
 import type { Scope } from "./scope.js";
 import { currentAmbient } from "./internal/ambient.js";
+import { cancelTimer, checkMs, startTimer } from "./internal/timer.js";
 
 /**
  * The scope whose code is running: inside a spawned task, that task's scope; inside a factory or
@@ -21,6 +22,7 @@ export function currentScope(): Scope | undefined {
 /**
  * Wait `ms` milliseconds, cancellably: rejects with the signal's reason when `signal` (by default the
  * signal of the running task or scope body) aborts. The timer and the listener are always removed.
+ * `ms` is a time as everywhere (`Infinity`: until aborted); anything else rejects with a `ConfigurationError`.
  *
  * @example
  * ```ts
@@ -30,16 +32,21 @@ export function currentScope(): Scope | undefined {
  * ```
  */
 export function sleep(ms: number, signal: AbortSignal | undefined = currentAmbient()?.signal): Promise<void> {
+  try {
+    checkMs(ms, "ms", "sleep", true);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   if (signal?.aborted) return Promise.reject(signal.reason ?? new CancelledError());
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
-      clearTimeout(timer);
+      cancelTimer(timer);
       reject(signal!.reason ?? new CancelledError());
     };
-    const timer = setTimeout(() => {
+    const timer = startTimer(ms, () => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

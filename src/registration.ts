@@ -5,6 +5,7 @@ import type { Container } from "./container.js";
 import type { Scope, ServiceScope } from "./scope.js";
 import type { InstanceRecord } from "./internal/instance.js";
 import { classParams, type ParamSpec } from "./internal/metadata.js";
+import { checkMs } from "./internal/timer.js";
 
 /**
  * Dependencies that are started before a service and disposed after it, but not injected: the outer
@@ -29,7 +30,10 @@ export type DependencyList = (Token | Token[])[];
 export interface ServiceOptions {
   /** Default `"shared"`. */
   lifetime?: Lifetime;
-  /** Shared only: stay alive this long after the last release; a resolve in that window revives it. */
+  /**
+   * Shared only: stay alive this long after the last release; a resolve in that window revives it.
+   * Default 0; `Infinity`: until the container closes. Every time follows the README's "Times" rule.
+   */
   keepAliveMs?: number;
   /** Give up waiting for this instance's disposal after this long (`DisposeTimeoutError` names it). */
   disposeTimeoutMs?: number;
@@ -228,8 +232,8 @@ export function checkOptions(options: RegisterOptions<unknown> | undefined, wher
     }
     out.lifetime = options.lifetime;
   }
-  out.keepAliveMs = checkMs(options.keepAliveMs, "keepAliveMs", where, true);
-  out.disposeTimeoutMs = checkMs(options.disposeTimeoutMs, "disposeTimeoutMs", where, false);
+  out.keepAliveMs = checkMs(options.keepAliveMs, "keepAliveMs", where);
+  out.disposeTimeoutMs = checkMs(options.disposeTimeoutMs, "disposeTimeoutMs", where);
   if (options.dependsOn !== undefined) out.dependsOn = checkDependencyList(options.dependsOn, where);
   if (options.dispose !== undefined) {
     if (typeof options.dispose !== "function") {
@@ -238,17 +242,6 @@ export function checkOptions(options: RegisterOptions<unknown> | undefined, wher
     out.dispose = options.dispose;
   }
   return out;
-}
-
-/** Check a time option: a finite number of milliseconds (`> 0`, or `>= 0` where zero makes sense). */
-export function checkMs(value: unknown, name: string, where: string, zeroOk: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!zeroOk && value === 0)) {
-    throw new ConfigurationError(
-      `${where}: ${name} must be a finite number of milliseconds ${zeroOk ? ">= 0" : "> 0"}; got ${String(value)}.`,
-    );
-  }
-  return value;
 }
 
 /** Validate a two-level dependency list (outer sequential, inner parallel); a third level is rejected. */

@@ -1,7 +1,7 @@
 import { Container } from "./container.js";
 import { ShutdownTimeoutError } from "./errors.js";
 import type { Scope } from "./scope.js";
-import { checkMs } from "./registration.js";
+import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 import { combineErrors } from "./internal/maybe.js";
 
 /**
@@ -48,12 +48,12 @@ export async function runMain(
   options?: RunMainOptions,
 ): Promise<void> {
   if (typeof main !== "function") throw new TypeError("runMain(main): main must be a function.");
-  const timeoutMs = checkMs(options?.shutdownTimeoutMs, "shutdownTimeoutMs", "runMain", true) ?? 10_000;
+  const timeoutMs = checkMs(options?.shutdownTimeoutMs, "shutdownTimeoutMs", "runMain") ?? 10_000;
   const container = options?.container ?? new Container({ name: options?.name ?? "main" });
   const signals = options?.signals ?? ["SIGINT", "SIGTERM"];
   const scope = container.createScope(options?.name ?? "main");
   let received: NodeJS.Signals | undefined;
-  let shutdownTimer: NodeJS.Timeout | undefined;
+  let shutdownTimer: Timer | undefined;
   let rejectShutdown: ((err: unknown) => void) | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     rejectShutdown = reject;
@@ -61,13 +61,13 @@ export async function runMain(
   timedOut.catch(() => undefined);
   const startShutdownClock = (): void => {
     if (shutdownTimer !== undefined) return;
-    shutdownTimer = setTimeout(() => {
+    shutdownTimer = startTimer(timeoutMs, () => {
       const pending = [
         ...container.root.pendingNames(),
         ...container.inspect().instances.map((i) => `${i.token} (${i.state})`),
       ];
       rejectShutdown!(new ShutdownTimeoutError(timeoutMs, pending));
-    }, timeoutMs);
+    });
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (received !== undefined) {
@@ -102,7 +102,7 @@ export async function runMain(
     process.exitCode = 1;
     throw err;
   } finally {
-    if (shutdownTimer !== undefined) clearTimeout(shutdownTimer);
+    cancelTimer(shutdownTimer);
     for (const s of signals) process.off(s, onSignal);
   }
   if (received !== undefined) process.exitCode = EXIT_CODES[received] ?? 1;

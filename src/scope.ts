@@ -4,7 +4,7 @@ import { logSafely } from "./logger.js";
 import type { Registration } from "./registration.js";
 import type { SpawnOptions, Task } from "./task.js";
 import type { Token } from "./tokens.js";
-import { checkMs } from "./registration.js";
+import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 import { currentAmbient } from "./internal/ambient.js";
 import type { InstanceRecord, Waiter } from "./internal/instance.js";
 import {
@@ -61,7 +61,7 @@ class ScopeExtra {
   ownerRecord: InstanceRecord | undefined = undefined;
   ctl: AbortController | undefined = undefined;
   _timeoutMs: number | undefined = undefined;
-  timer: NodeJS.Timeout | undefined = undefined;
+  timer: Timer | undefined = undefined;
   tasks: Set<TaskImpl<unknown>> | undefined = undefined;
   taskChange: Deferred<void> | undefined = undefined;
   cancelReason: unknown = undefined;
@@ -169,10 +169,10 @@ export class Scope implements AsyncDisposable {
   private set _timeoutMs(v: number | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra._timeoutMs = v;
   }
-  private get timer(): NodeJS.Timeout | undefined {
+  private get timer(): Timer | undefined {
     return this.x?.timer;
   }
-  private set timer(v: NodeJS.Timeout | undefined) {
+  private set timer(v: Timer | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.timer = v;
   }
   private get tasks(): Set<TaskImpl<unknown>> | undefined {
@@ -260,17 +260,17 @@ export class Scope implements AsyncDisposable {
 
   /** Change the time limit; it still counts from the scope's creation (an elapsed limit fires at once). */
   set timeoutMs(ms: number | undefined) {
-    checkMs(ms, "timeoutMs", `scope ${this.name}`, true);
+    checkMs(ms, "timeoutMs", `scope ${this.name}`);
     if (this._state !== "open") throw new ScopeClosedError(this.name, "set timeoutMs", this._state);
     this._timeoutMs = ms;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    cancelTimer(this.timer);
     this.timer = undefined;
     if (ms === undefined) return;
     const remaining = Math.max(0, this.createdAt + ms - performance.now());
-    this.timer = setTimeout(() => {
+    this.timer = startTimer(remaining, () => {
       this.timer = undefined;
       this.cancel(new TimeoutError(`Scope ${this.name} timed out after ${ms} ms.`, ms));
-    }, remaining);
+    });
   }
 
   /** Settles when the scope has closed; rejects as `close()` does. Never an unhandled rejection by itself. */
@@ -390,8 +390,9 @@ export class Scope implements AsyncDisposable {
    * ```
    */
   fork(options?: { name?: string; timeoutMs?: number }): Scope {
+    const ms = checkMs(options?.timeoutMs, "timeoutMs", "fork");
     const child = this.addChild(options?.name, "fork");
-    if (options?.timeoutMs !== undefined) child.timeoutMs = options.timeoutMs;
+    if (ms !== undefined) child.timeoutMs = ms;
     return child;
   }
 
@@ -410,8 +411,9 @@ export class Scope implements AsyncDisposable {
     let child: Scope;
     try {
       if (typeof body !== "function") throw new TypeError("withScope(body): body must be a function.");
+      const ms = checkMs(options?.timeoutMs, "timeoutMs", "withScope");
       child = this.createScope(options?.name);
-      if (options?.timeoutMs !== undefined) child.timeoutMs = options.timeoutMs;
+      if (ms !== undefined) child.timeoutMs = ms;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -718,8 +720,7 @@ export class Scope implements AsyncDisposable {
       throw new TypeError("spawn(fn, options): options must be an object.");
     }
     this.assertOpen("spawn a task");
-    if (options.cancelTimeoutMs !== undefined)
-      checkMs(options.cancelTimeoutMs, "cancelTimeoutMs", "spawn", true);
+    if (options.cancelTimeoutMs !== undefined) checkMs(options.cancelTimeoutMs, "cancelTimeoutMs", "spawn");
     const task = new TaskImpl<T>(this.owner, fn, options, isBody ? "body" : `task-${++this.taskSeq}`);
     (this.tasks ??= new Set()).add(task as TaskImpl<unknown>);
     if (task.awaited) this.awaitedRunning++;
@@ -860,7 +861,7 @@ export class Scope implements AsyncDisposable {
 
   /** 6. Closed: settle with the primary error first, then the teardown errors in the order thrown. */
   private finishClose(teardown: unknown[]): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    cancelTimer(this.timer);
     this.timer = undefined;
     this._state = "closed";
     const errors: unknown[] = [];

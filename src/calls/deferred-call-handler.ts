@@ -1,4 +1,5 @@
 import { ConfigurationError, NotWhitelistedError, TimeoutError } from "../errors.js";
+import { checkMs } from "../internal/timer.js";
 import { consoleLogger, logSafely, type Logger } from "../logger.js";
 import { createCallProxy } from "./call-proxy.js";
 import { DeferredCall } from "./deferred-call.js";
@@ -9,8 +10,6 @@ type Method = (...args: any[]) => any;
 
 const STOP = Symbol("stopProcessing");
 const RESERVED = new Set(["constructor", "sync", "oneway", "process", "stopProcessing"]);
-// setTimeout fires at once beyond this; a longer timeout means none.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * A mailbox for method calls (gevent_async's `DeferredCallHandler`): subclass it, then call methods
@@ -50,7 +49,7 @@ export class DeferredCallHandler {
   constructor(options: { logger?: Logger } = {}) {
     this.#logger = options.logger ?? consoleLogger;
     const sync = (callOptions?: { timeoutMs?: number }) => {
-      const timeoutMs = checkTimeout(callOptions?.timeoutMs);
+      const timeoutMs = checkMs(callOptions?.timeoutMs, "timeoutMs", "sync({ timeoutMs })");
       return createCallProxy<Deferred<this>>({}, (method, args) => this.#callSync(method, args, timeoutMs));
     };
     this.sync = createCallProxy(sync, (method, args) => this.#callSync(method, args, undefined));
@@ -159,14 +158,6 @@ export class DeferredCallHandler {
   #label(call: DeferredCall): string {
     return `${call.oneWay ? "One-way" : "Sync"} call ${this.constructor.name}.${call.method}()`;
   }
-}
-
-function checkTimeout(timeoutMs: number | undefined): number | undefined {
-  if (timeoutMs === undefined) return undefined;
-  if (typeof timeoutMs !== "number" || !(timeoutMs >= 0)) {
-    throw new ConfigurationError(`sync({ timeoutMs }) needs a number >= 0, got ${String(timeoutMs)}.`);
-  }
-  return timeoutMs > MAX_TIMER_MS ? undefined : timeoutMs;
 }
 
 function whitelistOf(whitelist: string[] | undefined): Set<string> | undefined {

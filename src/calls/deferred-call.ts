@@ -1,3 +1,5 @@
+import { cancelTimer, startTimer, type Timer } from "../internal/timer.js";
+
 /**
  * One queued call: a method name, its arguments and, for a `sync` call, the caller waiting for the outcome.
  *
@@ -7,7 +9,7 @@ export class DeferredCall {
   /** True once `process()` has begun running it. */
   started = false;
   #answer: ((failed: boolean, value: unknown) => void) | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: Timer | undefined;
 
   private constructor(
     readonly method: string,
@@ -35,7 +37,7 @@ export class DeferredCall {
       call.#answer = (failed, value) => (failed ? reject(value) : resolve(value));
     });
     if (timeoutMs !== undefined) {
-      call.#timer = setTimeout(() => call.reject(onTimeout(call)), timeoutMs);
+      call.#timer = startTimer(timeoutMs, () => call.reject(onTimeout(call)));
     }
     return { call, promise };
   }
@@ -54,7 +56,7 @@ export class DeferredCall {
     const answer = this.#answer;
     if (answer === undefined) return false;
     this.#answer = undefined;
-    clearTimeout(this.#timer);
+    cancelTimer(this.#timer);
     this.#timer = undefined;
     answer(failed, value);
     return true;

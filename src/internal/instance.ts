@@ -4,6 +4,7 @@ import type { Scope } from "../scope.js";
 import type { Ambient } from "./ambient.js";
 import { deferred, type Deferred } from "./maybe.js";
 import type { TaskImpl } from "./task-impl.js";
+import { cancelTimer, type Timer } from "./timer.js";
 
 /**
  * starting → ready → releasing → disposed, or starting → failed. Every transition is a method below.
@@ -60,7 +61,7 @@ class RecordExtra {
   abandoned = false;
   abandonReason: unknown = undefined;
   ownScope: Scope | undefined = undefined;
-  keepAliveTimer: NodeJS.Timeout | undefined = undefined;
+  keepAliveTimer: Timer | undefined = undefined;
   crashed = false;
   dependencyCrashed = false;
   built: { value: unknown } | undefined = undefined;
@@ -170,10 +171,10 @@ export class InstanceRecord {
   set ownScope(v: Scope | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.ownScope = v;
   }
-  get keepAliveTimer(): NodeJS.Timeout | undefined {
+  get keepAliveTimer(): Timer | undefined {
     return this.x?.keepAliveTimer;
   }
-  set keepAliveTimer(v: NodeJS.Timeout | undefined) {
+  set keepAliveTimer(v: Timer | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.keepAliveTimer = v;
   }
   /** Set when the instance crashed after it was ready. */
@@ -295,7 +296,7 @@ export class InstanceRecord {
       } else (this.extra.more ??= new Map()).set(holder, 1);
     }
     if (this.x?.keepAliveTimer !== undefined) {
-      clearTimeout(this.x.keepAliveTimer);
+      cancelTimer(this.x.keepAliveTimer);
       this.x.keepAliveTimer = undefined;
     }
   }

@@ -17,6 +17,7 @@ import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePr
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
+import { cancelTimer, checkMs, startTimer, type Timer } from "./timer.js";
 
 interface AcquireOptions {
   timeoutMs?: number;
@@ -29,6 +30,7 @@ export function acquireFromScope(
   token: unknown,
   options?: AcquireOptions,
 ): MaybePromise<unknown> {
+  if (options?.timeoutMs !== undefined) checkMs(options.timeoutMs, "timeoutMs", "resolve");
   if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
   return acquire(scope, checkToken(token, "resolve"), scope, undefined, false, options);
 }
@@ -243,7 +245,7 @@ function join(
   afterRelease?: () => MaybePromise<unknown>,
 ): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     let signal: AbortSignal | undefined;
     let ambientSignal: AbortSignal | undefined;
     let onAbort: (() => void) | undefined;
@@ -260,7 +262,7 @@ function join(
           holder.childWaiters?.delete(waiter);
           holder.waitingOn?.delete(record);
         }
-        if (timer !== undefined) clearTimeout(timer);
+        cancelTimer(timer);
         if (onAbort) signal!.removeEventListener("abort", onAbort);
         if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
       },
@@ -297,9 +299,8 @@ function join(
       }
       const ms = options?.timeoutMs;
       if (ms !== undefined) {
-        timer = setTimeout(
-          () => giveUp(waiter, new TimeoutError(`Resolving ${record.name} took longer than ${ms} ms.`, ms)),
-          ms,
+        timer = startTimer(ms, () =>
+          giveUp(waiter, new TimeoutError(`Resolving ${record.name} took longer than ${ms} ms.`, ms)),
         );
       }
     } else {

@@ -4,6 +4,7 @@ import type { SpawnOptions, Task } from "../task.js";
 import { runInAmbient } from "./ambient.js";
 import type { Scope } from "../scope.js";
 import { deferred, noop, type Deferred } from "./maybe.js";
+import { cancelTimer, startTimer, type Timer } from "./timer.js";
 
 /** What the owning scope learns when a task is over (settled, or abandoned as stuck). */
 export interface TaskOwner {
@@ -40,7 +41,7 @@ export class TaskImpl<T> implements Task<T> {
   private reason: unknown;
   private readonly ctl = new AbortController();
   private readonly outcome: Deferred<T> = deferred<T>();
-  private stuckTimer: NodeJS.Timeout | undefined;
+  private stuckTimer: Timer | undefined;
 
   constructor(
     private readonly owner: TaskOwner,
@@ -110,7 +111,7 @@ export class TaskImpl<T> implements Task<T> {
       logSafely(this.owner.logger, "warn", `Task ${this.name}: an abort listener threw`, err);
     }
     if (!this.settled && !this.gone) {
-      this.stuckTimer = setTimeout(() => this.giveUp(), this.cancelTimeoutMs);
+      this.stuckTimer = startTimer(this.cancelTimeoutMs, () => this.giveUp());
     }
   }
 
@@ -130,7 +131,7 @@ export class TaskImpl<T> implements Task<T> {
   private finish(ok: boolean, valueOrError: unknown, ran: boolean): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.stuckTimer !== undefined) clearTimeout(this.stuckTimer);
+    cancelTimer(this.stuckTimer);
     if (this.onSettle) {
       this.onSettle(ok, valueOrError, this.cancelled);
     } else if (this.cancelled) {

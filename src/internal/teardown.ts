@@ -6,6 +6,7 @@ import { checkToken, type Token } from "../tokens.js";
 import type { DepEntry, Holder, InstanceRecord } from "./instance.js";
 import { combineErrors, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf } from "./metadata.js";
+import { cancelTimer, startTimer } from "./timer.js";
 
 /**
  * Drop `count` references of `holder`. When nothing holds the instance any more it is released
@@ -28,10 +29,10 @@ export function dropRef(
     !record.dying &&
     container.root.state === "open"
   ) {
-    record.keepAliveTimer = setTimeout(() => {
+    record.keepAliveTimer = startTimer(keepAlive, () => {
       record.keepAliveTimer = undefined;
       releaseOrphan(record);
-    }, keepAlive);
+    });
     return;
   }
   return releaseRecord(record, errors);
@@ -60,7 +61,7 @@ export function releaseOrphan(record: InstanceRecord): MaybePromise<void> {
  */
 export function releaseRecord(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
   if (record.keepAliveTimer !== undefined) {
-    clearTimeout(record.keepAliveTimer);
+    cancelTimer(record.keepAliveTimer);
     record.keepAliveTimer = undefined;
   }
   record.state = "releasing";
@@ -210,18 +211,18 @@ function bounded(record: InstanceRecord, work: Promise<unknown>, errors: unknown
   if (ms === undefined) return work.then(noop, (err: unknown) => void errors.push(err));
   return new Promise<void>((resolve) => {
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = startTimer(ms, () => {
       timedOut = true;
       errors.push(new DisposeTimeoutError(record.name, ms));
       resolve();
-    }, ms);
+    });
     work.then(
       () => {
-        clearTimeout(timer);
+        cancelTimer(timer);
         resolve();
       },
       (err: unknown) => {
-        clearTimeout(timer);
+        cancelTimer(timer);
         if (timedOut)
           logSafely(container.logger, "warn", `Abandoned disposal of ${record.name} failed later`, err);
         else errors.push(err);

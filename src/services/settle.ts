@@ -1,4 +1,5 @@
 // Timer and error helpers of the service lifecycle (the generic ones are in ../internal/maybe.ts). Internal.
+import { cancelTimer, startTimer, type Timer } from "../internal/timer.js";
 import { logSafely, type Logger } from "../logger.js";
 
 /** How a hook ended: `failed` with `error`, or not. */
@@ -31,20 +32,20 @@ export function settledAlready(promise: Promise<unknown>): Promise<boolean> {
   );
 }
 
-// setTimeout fires at once for delays above 2^31-1 ms; those, Infinity and NaN mean "no limit".
-const MAX_DELAY = 2 ** 31 - 1;
-
-/** `promise`'s value, or `undefined` when `ms` runs out first. The timer is always cleared. */
+/**
+ * `promise`'s value, or `undefined` when `ms` runs out first (Infinity: never; checked when the service
+ * starts, a later NaN is never too). The timer is always cleared.
+ */
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  if (!(ms >= 0 && ms <= MAX_DELAY)) return promise;
-  let timer: NodeJS.Timeout | undefined;
+  if (!(ms < Infinity)) return promise;
+  let timer: Timer | undefined;
   const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
+    timer = startTimer(ms, () => resolve(undefined));
   });
   try {
     return await Promise.race([promise, expired]);
   } finally {
-    clearTimeout(timer);
+    cancelTimer(timer);
   }
 }
 

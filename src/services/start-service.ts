@@ -1,6 +1,7 @@
-import { CancelledError, ConfigurationError, describe } from "../errors.js";
+import { CancelledError, describe } from "../errors.js";
 import { logSafely } from "../logger.js";
 import { combineErrors } from "../internal/maybe.js";
+import { checkMs } from "../internal/timer.js";
 import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./background-task.js";
@@ -48,12 +49,7 @@ const serviceGraph: GraphKind<Service> = {
   levels: 2,
   check(service) {
     for (const key of ["gracefulShutdownTimeoutMs", "cancelTimeoutMs"] as const) {
-      const ms = service[key];
-      if (typeof ms !== "number" || !(ms >= 0)) {
-        throw new ConfigurationError(
-          `Service ${service.name}: ${key} must be a number of milliseconds >= 0 (Infinity: no limit), got ${describe(ms)}.`,
-        );
-      }
+      checkMs(service[key], key, `Service ${service.name}`);
     }
   },
 };

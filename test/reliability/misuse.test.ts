@@ -399,7 +399,7 @@ describe("misuse and bad input", () => {
       expect(() => q.spawn(() => 1, "fast" as never)).to.throw(TypeError, /options must be an object/);
       expect(await failure(() => q.withScope(null as never))).to.be.instanceOf(TypeError);
       expect(await failure(() => q.start(undefined as never))).to.be.instanceOf(TypeError);
-      for (const bad of [-1, NaN, Infinity, "10"]) {
+      for (const bad of [-1, NaN, -Infinity, "10"]) {
         expectCode(await failure(() => (q.timeoutMs = bad as never)), ConfigurationError, "ERR_CONFIG");
         expectCode(
           await failure(() => q.spawn(() => 1, { cancelTimeoutMs: bad as never })),
