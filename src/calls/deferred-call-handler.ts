@@ -11,6 +11,11 @@ const STOP = Symbol("stopProcessing");
 const RESERVED = new Set(["constructor", "sync", "oneway", "process", "stopProcessing"]);
 // setTimeout fires at once beyond this; a longer timeout means none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+// process() gives the event loop a turn after this many calls, or sooner once this long has passed since the
+// last turn: timers (call timeouts), I/O and signals run while a long queue drains.
+const CALLS_PER_TURN = 1000;
+const MS_PER_TURN = 10;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * A mailbox for method calls (gevent_async's `DeferredCallHandler`): subclass it, then call methods
@@ -69,6 +74,10 @@ export class DeferredCallHandler {
    * logged (`warn`). One `process()` at a time: a second concurrent call rejects with
    * `ConfigurationError`.
    *
+   * Taking a call off the queue is O(1), and `process()` gives the event loop a turn (`setImmediate`) after
+   * every 1,000 calls, or sooner once 10 ms have passed since the last turn: timers, I/O and signals run
+   * while a long queue drains, and a method that queues itself again cannot freeze the process.
+   *
    * @example
    * ```ts
    * await handler.process({ whitelist: ["update"] });
@@ -83,14 +92,25 @@ export class DeferredCallHandler {
     }
     const allowed = whitelistOf(options.whitelist);
     this.#processing = true;
+    let calls = 0;
+    let turnAt = performance.now();
     try {
       // SEMANTICS 7.3: first in, first out; a marker ends the run where it stands in the queue.
       while (true) {
         const item = this.#mailbox.shift();
         if (item === STOP) return;
-        if (item !== undefined) await this.#run(item, allowed);
-        else if (options.forever) await this.#mailbox.nonEmpty();
-        else return;
+        if (item === undefined) {
+          if (!options.forever) return;
+          await this.#mailbox.nonEmpty();
+          continue;
+        }
+        // The event loop's turn comes before the call taken off the queue, so order holds.
+        if (++calls > CALLS_PER_TURN || performance.now() - turnAt >= MS_PER_TURN) {
+          await nextTurn();
+          calls = 1;
+          turnAt = performance.now();
+        }
+        await this.#run(item, allowed);
       }
     } finally {
       this.#processing = false;
