@@ -1,4 +1,5 @@
 import { ConfigurationError, NotWhitelistedError, TimeoutError } from "../errors.js";
+import { printable } from "../internal/printable.js";
 import { consoleLogger, logSafely, type Logger } from "../logger.js";
 import { createCallProxy } from "./call-proxy.js";
 import { DeferredCall } from "./deferred-call.js";
@@ -69,8 +70,8 @@ export class DeferredCallHandler {
    *
    * Without `forever`, returns once the queue is empty, calls queued meanwhile included. With `forever`,
    * waits for new calls until `stopProcessing()`'s marker is reached. A marker ends any `process()` that
-   * reaches it; the calls queued after it stay queued. With a non-empty `whitelist`, only the listed
-   * methods run: a dropped `sync` call rejects with `NotWhitelistedError`, a dropped one-way call is
+   * reaches it; the calls queued after it stay queued. With a `whitelist`, only the listed methods run (an
+   * empty list runs none): a dropped `sync` call rejects with `NotWhitelistedError`, a dropped one-way call is
    * logged (`warn`). One `process()` at a time: a second concurrent call rejects with
    * `ConfigurationError`.
    *
@@ -148,7 +149,7 @@ export class DeferredCallHandler {
   async #run(call: DeferredCall, allowed: Set<string> | undefined): Promise<void> {
     if (allowed !== undefined && !allowed.has(call.method)) {
       if (!call.reject(new NotWhitelistedError(call.method))) {
-        const listed = [...allowed].join(", ");
+        const listed = [...allowed].map(printable).join(", ");
         logSafely(this.#logger, "warn", `${this.#label(call)} was dropped: the whitelist is [${listed}]`);
       }
       return;
@@ -165,19 +166,24 @@ export class DeferredCallHandler {
   }
 
   #method(name: string): Method {
-    const method = (this as unknown as Record<string, unknown>)[name];
-    if (
-      typeof method !== "function" ||
-      RESERVED.has(name) ||
-      method === Object.prototype[name as "toString"]
-    ) {
+    // Read the property's descriptor, never the property: a getter is refused without being run.
+    let method: unknown;
+    if (!RESERVED.has(name)) {
+      for (let o: object | null = this; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+        const descriptor = Object.getOwnPropertyDescriptor(o, name);
+        if (descriptor === undefined) continue;
+        method = descriptor.value;
+        break;
+      }
+    }
+    if (typeof method !== "function") {
       throw new ConfigurationError(`${this.constructor.name} has no method "${name}" that can be deferred.`);
     }
     return method as Method;
   }
 
   #label(call: DeferredCall): string {
-    return `${call.oneWay ? "One-way" : "Sync"} call ${this.constructor.name}.${call.method}()`;
+    return `${call.oneWay ? "One-way" : "Sync"} call ${this.constructor.name}.${printable(call.method)}()`;
   }
 }
 
@@ -194,5 +200,6 @@ function whitelistOf(whitelist: string[] | undefined): Set<string> | undefined {
   if (!Array.isArray(whitelist) || whitelist.some((name) => typeof name !== "string")) {
     throw new ConfigurationError(`process({ whitelist }) needs an array of method names.`);
   }
-  return whitelist.length > 0 ? new Set(whitelist) : undefined;
+  // SEMANTICS 7.3: only the named methods run, so an empty list runs none; duplicates name one method.
+  return new Set(whitelist);
 }
