@@ -166,16 +166,7 @@ export class DeferredCallHandler {
   }
 
   #method(name: string): Method {
-    // Read the property's descriptor, never the property: a getter is refused without being run.
-    let method: unknown;
-    if (!RESERVED.has(name)) {
-      for (let o: object | null = this; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
-        const descriptor = Object.getOwnPropertyDescriptor(o, name);
-        if (descriptor === undefined) continue;
-        method = descriptor.value;
-        break;
-      }
-    }
+    const method = RESERVED.has(name) ? undefined : ownMethod(this, name);
     if (typeof method !== "function") {
       throw new ConfigurationError(`${this.constructor.name} has no method "${name}" that can be deferred.`);
     }
@@ -185,6 +176,18 @@ export class DeferredCallHandler {
   #label(call: DeferredCall): string {
     return `${call.oneWay ? "One-way" : "Sync"} call ${this.constructor.name}.${printable(call.method)}()`;
   }
+}
+
+/**
+ * The value of `name` on `target` or its prototypes below `Object.prototype`, read from its property
+ * descriptor: an accessor gives `undefined` without its getter being run.
+ */
+function ownMethod(target: object, name: string): unknown {
+  for (let o: object | null = target; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    const descriptor = Object.getOwnPropertyDescriptor(o, name);
+    if (descriptor !== undefined) return descriptor.value;
+  }
+  return undefined;
 }
 
 function checkTimeout(timeoutMs: number | undefined): number | undefined {

@@ -55,6 +55,8 @@ export interface StateDecorator {
  * tick. Called from inside a running state of the same object (after an `await` too), it is a tail call:
  * validated against `transitionsTo`, it ends the current state right there and the machine moves on to
  * the called state. Sync and async methods both work. Works as a legacy and as a TC39 standard decorator.
+ * A state call from a callback the state set up and does not await (a timer, an event listener, an
+ * un-awaited `.then`) is a call from outside: it starts a new machine, and the running state goes on.
  *
  * A tail call ends the state by throwing an internal exception: code after it never runs, unless a
  * `try/catch` around it catches that exception; the transition happens all the same and a warning is

@@ -98,16 +98,27 @@ function tokenizeDot(text: string): DotToken[] {
         if (i >= text.length) throw new Error("unterminated string");
         const d = text[i]!;
         if (d === '"') break;
-        if (d === "\\" && text[i + 1] === '"') ((value += '"'), (i += 2));
-        else if (d === "\\" && text[i + 1] === "\\") ((value += "\\\\"), (i += 2));
-        else if (d === "\\" && text[i + 1] === "\n") i += 2;
-        else ((value += d), i++);
+        if (d === "\\" && text[i + 1] === '"') {
+          value += '"';
+          i += 2;
+        } else if (d === "\\" && text[i + 1] === "\\") {
+          value += "\\\\";
+          i += 2;
+        } else if (d === "\\" && text[i + 1] === "\n") i += 2;
+        else {
+          value += d;
+          i++;
+        }
       }
       i++;
       tokens.push({ kind: "string", value });
-    } else if (text.startsWith("->", i)) (tokens.push({ kind: "punct", value: "->" }), (i += 2));
-    else if ("{}[];,=".includes(c)) (tokens.push({ kind: "punct", value: c }), i++);
-    else throw new Error(`unexpected character ${JSON.stringify(c)} at ${i}`);
+    } else if (text.startsWith("->", i)) {
+      tokens.push({ kind: "punct", value: "->" });
+      i += 2;
+    } else if ("{}[];,=".includes(c)) {
+      tokens.push({ kind: "punct", value: c });
+      i++;
+    } else throw new Error(`unexpected character ${JSON.stringify(c)} at ${i}`);
   }
   return tokens;
 }
