@@ -12,7 +12,7 @@ import { enterState } from "./state-machine.js";
  */
 export interface StateInfo {
   readonly name: string;
-  /** Empty for a terminal state, which may not even transition to itself. */
+  /** Empty for a terminal state, which may not even transition to itself. Each name once. */
   readonly transitionsTo: readonly string[];
 }
 
@@ -122,5 +122,5 @@ function checkTransitions(transitionsTo: unknown): readonly string[] {
   if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
     throw new ConfigurationError(`@state({ transitionsTo }) must be a state name or an array of them.`);
   }
-  return Object.freeze([...names]);
+  return Object.freeze([...new Set<string>(names)]); // a set: a state named twice is one transition
 }
