@@ -151,26 +151,29 @@ function walkScopes(
     children.set(parent, list);
   }
   const seen = new Set<string>();
-  const stack: { scope: ScopeEntry; depth: number; entered: boolean }[] = (children.get(undefined) ?? [])
-    .map((scope) => ({ scope, depth: 0, entered: false }))
-    .reverse();
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    if (top.entered) {
-      stack.pop();
-      close(top.scope, top.depth);
-      continue;
+  const stack: { scope: ScopeEntry; depth: number; entered: boolean }[] = [];
+  // The roots first, then any scope no root reaches (parents that form a cycle in a hand-made snapshot).
+  for (const root of [...(children.get(undefined) ?? []), ...graph.scopes]) {
+    if (seen.has(root.id)) continue;
+    stack.push({ scope: root, depth: 0, entered: false });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.entered) {
+        stack.pop();
+        close(top.scope, top.depth);
+        continue;
+      }
+      top.entered = true;
+      if (seen.has(top.scope.id)) {
+        stack.pop();
+        continue;
+      }
+      seen.add(top.scope.id);
+      open(top.scope, top.depth);
+      const kids = children.get(top.scope.id) ?? [];
+      for (let k = kids.length - 1; k >= 0; k--)
+        stack.push({ scope: kids[k]!, depth: top.depth + 1, entered: false });
     }
-    top.entered = true;
-    if (seen.has(top.scope.id)) {
-      stack.pop();
-      continue;
-    }
-    seen.add(top.scope.id);
-    open(top.scope, top.depth);
-    const kids = children.get(top.scope.id) ?? [];
-    for (let k = kids.length - 1; k >= 0; k--)
-      stack.push({ scope: kids[k]!, depth: top.depth + 1, entered: false });
   }
 }
 

@@ -264,4 +264,16 @@ describe("hardening: every rendering escapes every name", () => {
       parent: `s${depth - 1}`,
     });
   });
+  it("a hand-made snapshot whose scope parents form a cycle still shows every scope once", async () => {
+    const graph: GraphSnapshot = {
+      scopes: [
+        { id: "s1", name: "a", parent: "s2", state: "open" },
+        { id: "s2", name: "b", parent: "s1", state: "open" },
+      ],
+      instances: [],
+    };
+    for (const parsed of [await parseMermaid(toMermaid(graph)), parseDot(toDot(graph))]) {
+      expect(parsed.clusters.map((c) => c.label).sort()).to.deep.equal(["a (open)", "b (open)"]);
+    }
+  });
 });
