@@ -3,6 +3,7 @@ import { ShutdownTimeoutError } from "./errors.js";
 import type { Scope } from "./scope.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 import { combineErrors } from "./internal/maybe.js";
+import { signalList } from "./internal/signal-list.js";
 
 /**
  * Options of {@link runMain}.
@@ -15,7 +16,10 @@ import { combineErrors } from "./internal/maybe.js";
 export interface RunMainOptions {
   name?: string;
   container?: Container;
-  /** Default `["SIGINT", "SIGTERM"]`: cancel main, then close the container. */
+  /**
+   * Default `["SIGINT", "SIGTERM"]`: cancel main, then close the container. A set: a name given twice counts
+   * once; a name that is not a signal the process can listen to is a `ConfigurationError`.
+   */
   signals?: NodeJS.Signals[];
   /** Default 10000: then reject with `ShutdownTimeoutError` naming what still runs. */
   shutdownTimeoutMs?: number;
@@ -49,8 +53,8 @@ export async function runMain(
 ): Promise<void> {
   if (typeof main !== "function") throw new TypeError("runMain(main): main must be a function.");
   const timeoutMs = checkMs(options?.shutdownTimeoutMs, "shutdownTimeoutMs", "runMain") ?? 10_000;
+  const signals = signalList(options?.signals, ["SIGINT", "SIGTERM"]);
   const container = options?.container ?? new Container({ name: options?.name ?? "main" });
-  const signals = options?.signals ?? ["SIGINT", "SIGTERM"];
   const scope = container.createScope(options?.name ?? "main");
   let received: NodeJS.Signals | undefined;
   let shutdownTimer: Timer | undefined;

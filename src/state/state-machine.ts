@@ -2,6 +2,8 @@ import { CancelledError, ConfigurationError, StateValidationError, describe } fr
 import { consoleLogger, logSafely } from "../logger.js";
 import {
   activeState,
+  inStateBody,
+  runStateBody,
   TailCall,
   warnCodeAfterTailCall,
   type ActiveState,
@@ -76,10 +78,14 @@ class Machine implements StateMachine {
   #error: unknown = undefined;
   #cancelled: { reason: unknown } | undefined;
 
-  /** A state method was called: a tail call inside a running state of the same object, else a new machine. */
+  /**
+   * A state method was called: a tail call from the body of a running state of the same object, else a new
+   * machine. A callback the state set up (timer, listener, un-awaited `.then`) is not its body: the
+   * exception that ends a state could only escape from there, so its call starts a machine (rule 8.1).
+   */
   static enter(target: object, entry: Entry): StateMachine {
     const active = activeState.getStore();
-    if (active !== undefined && !active.ended && active.target === target) {
+    if (active !== undefined && !active.ended && active.target === target && inStateBody()) {
       return (active.machine as Machine).#tailCall(active, entry);
     }
     return new Machine(target, entry);
@@ -166,7 +172,7 @@ class Machine implements StateMachine {
     const active: ActiveState = { machine: this, target, state, ended: false };
     let failure: { error: unknown } | undefined;
     try {
-      await activeState.run(active, () => state.body.apply(target, args));
+      await activeState.run(active, () => runStateBody(state.body, target, args));
     } catch (error) {
       failure = { error };
     } finally {

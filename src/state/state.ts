@@ -12,7 +12,7 @@ import { enterState } from "./state-machine.js";
  */
 export interface StateInfo {
   readonly name: string;
-  /** Empty for a terminal state, which may not even transition to itself. */
+  /** Empty for a terminal state, which may not even transition to itself. Each name once. */
   readonly transitionsTo: readonly string[];
 }
 
@@ -55,6 +55,8 @@ export interface StateDecorator {
  * tick. Called from inside a running state of the same object (after an `await` too), it is a tail call:
  * validated against `transitionsTo`, it ends the current state right there and the machine moves on to
  * the called state. Sync and async methods both work. Works as a legacy and as a TC39 standard decorator.
+ * A state call from a callback the state set up and does not await (a timer, an event listener, an
+ * un-awaited `.then`) is a call from outside: it starts a new machine, and the running state goes on.
  *
  * A tail call ends the state by throwing an internal exception: code after it never runs, unless a
  * `try/catch` around it catches that exception; the transition happens all the same and a warning is
@@ -120,5 +122,5 @@ function checkTransitions(transitionsTo: unknown): readonly string[] {
   if (!Array.isArray(names) || names.some((name) => typeof name !== "string")) {
     throw new ConfigurationError(`@state({ transitionsTo }) must be a state name or an array of them.`);
   }
-  return Object.freeze([...names]);
+  return Object.freeze([...new Set<string>(names)]); // a set: a state named twice is one transition
 }
