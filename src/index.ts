@@ -69,6 +69,8 @@ export {
   SuppressedError,
 } from "./errors.js";
 export type { ErrorCode, SuppressedErrorConstructor, SuppressedErrorLike } from "./errors.js";
+export { resolutionInfo } from "./resolution-info.js";
+export type { ResolutionInfo } from "./resolution-info.js";
 
 // facet-style services
 export { Service } from "./services/service.js";
