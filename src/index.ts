@@ -36,7 +36,7 @@ export { currentScope, sleep } from "./current-scope.js";
 
 // Program entry
 export { runMain } from "./run-main.js";
-export type { RunMainOptions } from "./run-main.js";
+export type { ProcessSignal, RunMainOptions } from "./run-main.js";
 
 // Inspection
 export { toMermaid, toDot } from "./inspect.js";

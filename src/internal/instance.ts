@@ -60,7 +60,7 @@ class RecordExtra {
   abandoned = false;
   abandonReason: unknown = undefined;
   ownScope: Scope | undefined = undefined;
-  keepAliveTimer: NodeJS.Timeout | undefined = undefined;
+  keepAliveTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   crashed = false;
   dependencyCrashed = false;
   built: { value: unknown } | undefined = undefined;
@@ -170,10 +170,10 @@ export class InstanceRecord {
   set ownScope(v: Scope | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.ownScope = v;
   }
-  get keepAliveTimer(): NodeJS.Timeout | undefined {
+  get keepAliveTimer(): ReturnType<typeof setTimeout> | undefined {
     return this.x?.keepAliveTimer;
   }
-  set keepAliveTimer(v: NodeJS.Timeout | undefined) {
+  set keepAliveTimer(v: ReturnType<typeof setTimeout> | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.keepAliveTimer = v;
   }
   /** Set when the instance crashed after it was ready. */
