@@ -6,7 +6,16 @@
 // Offline: the tarball's dependencies are packed from this repository's node_modules.
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -109,11 +118,22 @@ describe("the package: npm pack, install, import, require, compile the quick sta
     packed = ours.files;
     // The dependencies, offline: packed from this repository's node_modules.
     const deps: Record<string, string> = { asyncscope: `file:${ours.file}` };
-    const names = ["tsyringe", "reflect-metadata", "tslib", "@types/node", "undici-types"];
+    // Each from where its dependent finds it (tslib for tsyringe, undici-types for @types/node).
+    const from = (name: string, parent?: string): string => {
+      const nested = parent ? join(from(parent), "node_modules", name) : undefined;
+      return nested && existsSync(nested) ? nested : join(modules, name);
+    };
+    const packages: [string, string][] = [
+      ["tsyringe", from("tsyringe")],
+      ["reflect-metadata", from("reflect-metadata")],
+      ["tslib", from("tslib", "tsyringe")],
+      ["@types/node", from("@types/node")],
+      ["undici-types", from("undici-types", "@types/node")],
+    ];
     // Tarred as they are (`npm pack` of @types/node alone takes seconds).
-    for (const name of names) {
+    for (const [name, dir] of packages) {
       const stage = join(tmp, "stage", name.replace("/", "-"));
-      cpSync(join(modules, name), join(stage, "package"), { recursive: true, dereference: true });
+      cpSync(dir, join(stage, "package"), { recursive: true, dereference: true });
       const file = join(tarballs, `${name.replace("/", "-")}.tgz`);
       await run("tar", ["-czf", file, "-C", stage, "package"], tmp);
       deps[name] = `file:${file}`;
