@@ -4,19 +4,23 @@ const container = new Container();
 
 // A scope is a task group: its tasks never outlive it.
 const result = await container.withScope(async (scope) => {
+  let ticks = 0;
+  let ticked!: () => void;
+  const twoTicks = new Promise<void>((resolve) => (ticked = resolve));
   // A background ticker: cancelled (its signal aborts) once the awaited work is over.
   scope.spawn(
     async (signal) => {
       for (;;) {
         await sleep(10, signal);
-        console.log("tick");
+        console.log(`tick ${++ticks}`);
+        if (ticks === 2) ticked();
       }
     },
     { awaited: false },
   );
   // Awaited work: the scope waits for it.
-  const total = scope.spawn(async (signal) => {
-    await sleep(35, signal);
+  const total = scope.spawn(async () => {
+    await twoTicks;
     return 42;
   });
   return await total;

@@ -152,10 +152,17 @@ named(ConfigurationError, "ConfigurationError");
 export class ScopeClosedError extends AsyncScopeError {
   /** The name of the scope. */
   readonly scope: string;
-  constructor(scope: string, what: string, state: string) {
+  /**
+   * `container` names the container when it is the container that is closing or closed: then no new scope
+   * can be made either, and the message says a new `Container` is needed.
+   */
+  constructor(scope: string, what: string, state: string, container?: string) {
     super(
       "ERR_SCOPE_CLOSED",
-      `Cannot ${what}: scope "${scope}" is ${state}. Create a new scope for new work.`,
+      container === undefined
+        ? `Cannot ${what}: scope "${scope}" is ${state}. Create a new scope for new work.`
+        : `Cannot ${what}: container "${container}" is ${state}, and so are all of its scopes. ` +
+            `Create a new Container for new work.`,
     );
     this.scope = scope;
   }

@@ -36,7 +36,7 @@ export { currentScope, sleep } from "./current-scope.js";
 
 // Program entry
 export { runMain } from "./run-main.js";
-export type { RunMainOptions } from "./run-main.js";
+export type { ProcessSignal, RunMainOptions } from "./run-main.js";
 
 // Inspection
 export { toMermaid, toDot } from "./inspect.js";
@@ -69,6 +69,8 @@ export {
   SuppressedError,
 } from "./errors.js";
 export type { ErrorCode, SuppressedErrorConstructor, SuppressedErrorLike } from "./errors.js";
+export { resolutionInfo } from "./resolution-info.js";
+export type { ResolutionInfo } from "./resolution-info.js";
 
 // facet-style services
 export { Service } from "./services/service.js";

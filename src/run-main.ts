@@ -6,6 +6,53 @@ import { combineErrors } from "./internal/maybe.js";
 import { signalList } from "./internal/signal-list.js";
 
 /**
+ * A signal name `process.on` accepts (the names of `@types/node`'s signal type, without needing `@types/node`).
+ *
+ * @example
+ * ```ts
+ * const signals: ProcessSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+ * ```
+ */
+export type ProcessSignal =
+  | "SIGABRT"
+  | "SIGALRM"
+  | "SIGBUS"
+  | "SIGCHLD"
+  | "SIGCONT"
+  | "SIGFPE"
+  | "SIGHUP"
+  | "SIGILL"
+  | "SIGINT"
+  | "SIGIO"
+  | "SIGIOT"
+  | "SIGKILL"
+  | "SIGPIPE"
+  | "SIGPOLL"
+  | "SIGPROF"
+  | "SIGPWR"
+  | "SIGQUIT"
+  | "SIGSEGV"
+  | "SIGSTKFLT"
+  | "SIGSTOP"
+  | "SIGSYS"
+  | "SIGTERM"
+  | "SIGTRAP"
+  | "SIGTSTP"
+  | "SIGTTIN"
+  | "SIGTTOU"
+  | "SIGUNUSED"
+  | "SIGURG"
+  | "SIGUSR1"
+  | "SIGUSR2"
+  | "SIGVTALRM"
+  | "SIGWINCH"
+  | "SIGXCPU"
+  | "SIGXFSZ"
+  | "SIGBREAK"
+  | "SIGLOST"
+  | "SIGINFO";
+
+/**
  * Options of {@link runMain}.
  *
  * @example
@@ -20,7 +67,7 @@ export interface RunMainOptions {
    * Default `["SIGINT", "SIGTERM"]`: cancel main, then close the container. A set: a name given twice counts
    * once; a name that is not a signal the process can listen to is a `ConfigurationError`.
    */
-  signals?: NodeJS.Signals[];
+  signals?: ProcessSignal[];
   /** Default 10000: then reject with `ShutdownTimeoutError` naming what still runs. */
   shutdownTimeoutMs?: number;
 }

@@ -43,17 +43,6 @@ class DonePromise extends Promise<void> {
   }
 }
 
-/**
- * A scope holds references to service instances and runs tasks; closing it ends both, in order.
- * Create one per request with `container.createScope()`, or run a body in one with `withScope`.
- *
- * @example
- * ```ts
- * await using scope = container.createScope("request");
- * const handler = await scope.resolve(Handler);
- * scope.spawn(async (signal) => audit(signal), { awaited: false });
- * ```
- */
 /** The fields only some scopes need (tasks, timers, errors, signals), made on first write. */
 class ScopeExtra {
   pendingWaiters: Set<Waiter> | undefined = undefined;
@@ -75,6 +64,17 @@ class ScopeExtra {
   taskSeq = 0;
 }
 
+/**
+ * A scope holds references to service instances and runs tasks; closing it ends both, in order.
+ * Create one per request with `container.createScope()`, or run a body in one with `withScope`.
+ *
+ * @example
+ * ```ts
+ * await using scope = container.createScope("request");
+ * const handler = await scope.resolve(Handler);
+ * scope.spawn(async (signal) => audit(signal), { awaited: false });
+ * ```
+ */
 export class Scope implements AsyncDisposable {
   /** @internal */
   readonly id: number;
@@ -140,6 +140,7 @@ export class Scope implements AsyncDisposable {
   get pendingWaiters(): Set<Waiter> | undefined {
     return this.x?.pendingWaiters;
   }
+  /** @internal */
   set pendingWaiters(v: Set<Waiter> | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.pendingWaiters = v;
   }
@@ -147,6 +148,7 @@ export class Scope implements AsyncDisposable {
   get onFailure(): ((error: unknown) => void) | undefined {
     return this.x?.onFailure;
   }
+  /** @internal */
   set onFailure(v: ((error: unknown) => void) | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.onFailure = v;
   }
@@ -154,6 +156,7 @@ export class Scope implements AsyncDisposable {
   get ownerRecord(): InstanceRecord | undefined {
     return this.x?.ownerRecord;
   }
+  /** @internal */
   set ownerRecord(v: InstanceRecord | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.ownerRecord = v;
   }
@@ -646,7 +649,11 @@ export class Scope implements AsyncDisposable {
 
   /** @internal Throw `ScopeClosedError` unless the scope accepts new work. */
   assertOpen(what: string): void {
-    if (this._state !== "open") throw new ScopeClosedError(this.name, what, this._state);
+    if (this._state !== "open") {
+      const root = this.container.root;
+      const closed = root._state !== "open" ? root._state : undefined;
+      throw new ScopeClosedError(this.name, what, closed ?? this._state, closed && this.container.name);
+    }
   }
 
   /** @internal The ongoing close, started if needed; never rejects unhandled. */

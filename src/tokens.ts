@@ -1,5 +1,8 @@
-import type { DelayedConstructor } from "tsyringe/dist/typings/lazy-helpers.js";
+import type { delay } from "tsyringe";
 import { ConfigurationError } from "./errors.js";
+
+/** tsyringe's `delay(() => Class)` token, named through tsyringe's public entry point only. */
+type DelayedConstructor<T> = ReturnType<typeof delay<T>>;
 
 /**
  * A class: anything `new` can build.

@@ -26,9 +26,16 @@ export function classParams(cls: Constructor): ParamSpec[] {
     }
     return declared.map((token: unknown, i) => checkParam(cls, i, token, false, false));
   }
-  const types: unknown[] = (Reflect.getMetadata("design:paramtypes", cls) as unknown[] | undefined) ?? [];
+  const paramTypes = Reflect.getMetadata("design:paramtypes", cls) as unknown[] | undefined;
+  const types: unknown[] = paramTypes ?? [];
   const injected =
     (Reflect.getOwnMetadata(TSYRINGE_TOKENS_KEY, cls) as Record<string, unknown> | undefined) ?? {};
+  if (paramTypes === undefined) {
+    // Without type metadata the parameters nobody named with @inject would silently get undefined.
+    for (let i = 0; i < cls.length; i++) {
+      if (injected[i] === undefined) throw new ConfigurationError(missingMetadata(cls));
+    }
+  }
   const count = Math.max(types.length, ...Object.keys(injected).map((k) => Number(k) + 1));
   const params: ParamSpec[] = [];
   for (let i = 0; i < count; i++) {
@@ -77,6 +84,24 @@ function checkParam(
     );
   }
   return { token: token as AnyToken, multiple, optional };
+}
+
+/**
+ * The message for a class whose constructor takes parameters that no metadata names: the compiler did not
+ * emit `design:paramtypes` (emitDecoratorMetadata is off, or the class has no decorator at all).
+ */
+export function missingMetadata(cls: Constructor): string {
+  return (
+    `${cls.name || "<anonymous class>"} takes ${cls.length} constructor parameter(s) but has no type ` +
+    `metadata for them (design:paramtypes). Turn on "emitDecoratorMetadata" and "experimentalDecorators" ` +
+    `in tsconfig.json (and decorate the class with @scopedService or @injectable), or declare ` +
+    `static inject = [TokenA, TokenB] on the class.`
+  );
+}
+
+/** Whether a class takes constructor parameters that no metadata names (see {@link missingMetadata}). */
+export function lacksMetadata(cls: unknown): cls is Constructor {
+  return typeof cls === "function" && cls.length > 0 && !isConstructible(cls as Constructor);
 }
 
 /** Whether an unregistered class may be built as a transient: it has constructor metadata or no parameters. */

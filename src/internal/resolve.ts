@@ -8,13 +8,14 @@ import {
 } from "../errors.js";
 import { Lifetime } from "../lifetimes.js";
 import { logSafely } from "../logger.js";
+import { describeResolution, noteCreationFailure } from "../resolution-info.js";
 import type { FactoryContext, Registration } from "../registration.js";
 import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
 import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
-import { hooksOf, type ParamSpec } from "./metadata.js";
+import { hooksOf, lacksMetadata, missingMetadata, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./timer.js";
@@ -75,8 +76,10 @@ export function acquire(
   const reg = scope.container.findRegistration(token);
   if (reg === undefined) {
     throw new ResolutionError(
-      `No provider for ${describeToken(token)}. Register it with container.register(…) or decorate the class ` +
-        `with @scopedService / @injectable.`,
+      lacksMetadata(token)
+        ? `No provider for ${describeToken(token)}. ${missingMetadata(token)}`
+        : `No provider for ${describeToken(token)}. Register it with container.register(…) or decorate the class ` +
+            `with @scopedService / @injectable.`,
       [...pathOf(requester), tokenName(token)],
     );
   }
@@ -357,6 +360,12 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
 }
 
 function creationFailed(record: InstanceRecord, err: unknown, thrown = false): void {
+  // Keep where it failed beside the error, which every waiter receives unwrapped (SEMANTICS 2.2).
+  const primaryError = record.failureTeardown?.length ? (err as AggregateError).errors[0] : err;
+  for (const e of primaryError === err ? [err] : [err, primaryError]) {
+    const carried = typeof e === "object" && e !== null ? carries.get(e) : undefined;
+    noteCreationFailure(e, record, carried !== undefined && record.carrying?.includes(carried) === true);
+  }
   record.unmap();
   const container = record.reg.container;
   container.live.delete(record);
@@ -384,7 +393,12 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
     const primary = teardown.length ? (err as AggregateError).errors[0] : err;
     if (!isCancellation(primary, record.abandonReason)) {
       reportOnce(record, primary, () =>
-        logSafely(container.logger, "warn", `Abandoned ${record.name} failed`, primary),
+        logSafely(
+          container.logger,
+          "warn",
+          `Abandoned ${record.name} failed${describeResolution(primary)}`,
+          primary,
+        ),
       );
     }
     for (const e of teardown) reportOnce(record, e, () => container.reportOrphan(e, record.name));

@@ -29,7 +29,7 @@ function safely(value: unknown): string {
 
 /** A delay longer than setTimeout counts, run as a chain of shorter ones. */
 class LongTimer {
-  private handle: NodeJS.Timeout | undefined;
+  private handle: ReturnType<typeof setTimeout> | undefined;
   constructor(
     private left: number,
     private readonly fire: () => void,
@@ -57,7 +57,7 @@ class LongTimer {
 }
 
 /** A pending timer; `undefined` stands for none. */
-export type Timer = NodeJS.Timeout | LongTimer;
+export type Timer = ReturnType<typeof setTimeout> | LongTimer;
 
 /**
  * Call `fire` after `ms` milliseconds (a validated time: >= 0 or Infinity). Up to 2^31-1 ms this is one

@@ -16,7 +16,13 @@ import {
   ScopeClosedError,
   SuppressedError,
 } from "asyncscope";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { defineService, delay, settle } from "../support/helpers.js";
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL("../../../", import.meta.url));
 
 const codes: [string, string][] = [
   ["ResolutionError", "ERR_UNREGISTERED"],
@@ -56,14 +62,65 @@ describe("errors", () => {
     }
   });
 
-  it("SuppressedError is usable without a global, and recognises TypeScript's down-level errors", () => {
+  it("SuppressedError: the runtime's own class where it has one (Node 24+), else a class that also knows TypeScript's down-level errors", () => {
     const e = new SuppressedError(new Error("D"), new Error("E"), "msg");
     expect(e.name).to.equal("SuppressedError");
+    expect(e.message).to.equal("msg");
     expect((e.error as Error).message).to.equal("D");
     expect((e.suppressed as Error).message).to.equal("E");
     const helperMade = Object.assign(new Error("x"), { name: "SuppressedError", error: 1, suppressed: 2 });
-    expect(helperMade).to.be.instanceOf(SuppressedError);
+    const native = (globalThis as { SuppressedError?: unknown }).SuppressedError;
+    if (typeof native === "function") {
+      // Built in (Node 24 and later): exported as it is; it knows only its own instances.
+      expect(SuppressedError).to.equal(native);
+      expect(e).to.be.instanceOf(native as new () => unknown);
+      expect(helperMade).to.not.be.instanceOf(SuppressedError);
+    } else {
+      // Not built in (Node 20 and 22): the fallback class, which recognises the helper's plain Errors.
+      expect(helperMade).to.be.instanceOf(SuppressedError);
+    }
     expect(new Error("plain")).to.not.be.instanceOf(SuppressedError);
+  });
+
+  it("SuppressedError: both branches on any runtime, the global removed or installed before the library loads", async () => {
+    const probe = (setup: string): Promise<string> =>
+      run(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `${setup}
+const { SuppressedError } = await import("asyncscope");
+const helperMade = Object.assign(new Error("x"), { name: "SuppressedError", error: 1, suppressed: 2 });
+const e = SuppressedError(1, 2);
+console.log(JSON.stringify({
+  global: SuppressedError === globalThis.SuppressedError,
+  name: e.name, error: e.error, suppressed: e.suppressed,
+  helperMade: helperMade instanceof SuppressedError,
+  installed: "SuppressedError" in globalThis,
+}));`,
+        ],
+        { cwd: root },
+      ).then((r) => r.stdout.trim());
+    expect(JSON.parse(await probe("delete globalThis.SuppressedError;"))).to.deep.equal({
+      global: false,
+      name: "SuppressedError",
+      error: 1,
+      suppressed: 2,
+      helperMade: true,
+      installed: false,
+    });
+    const installed = `globalThis.SuppressedError = function SuppressedError(error, suppressed) {
+  const e = new Error("native"); e.name = "SuppressedError"; e.error = error; e.suppressed = suppressed; return e;
+};`;
+    expect(JSON.parse(await probe(installed))).to.deep.equal({
+      global: true,
+      name: "SuppressedError",
+      error: 1,
+      suppressed: 2,
+      helperMade: false,
+      installed: true,
+    });
   });
 
   it("ResolutionError names the missing token and ends with the resolution path", async () => {

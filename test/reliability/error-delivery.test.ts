@@ -412,7 +412,7 @@ describe("error delivery", () => {
       expect((got as { error: unknown }).error).to.be.instanceOf(CancelledError);
     await delay(20);
     expect(logger.entries.map((e) => [e.level, e.msg, e.rest[0]])).to.deep.equal([
-      ["warn", "Abandoned D failed: Error: create S failed", E],
+      ["warn", "Abandoned D failed (creating S; resolution path: D -> S): Error: create S failed", E],
     ]);
     await c.close();
   });

@@ -1,4 +1,4 @@
-// The README's services example (test/readme.test.ts checks it is shown verbatim) must print the stack's story.
+// The services example (docs/services.md; test/readme.test.ts checks it is shown verbatim) must print the stack's story.
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
