@@ -1,13 +1,10 @@
-// The handle `Service.addTask()` returns, and the cancellation of a service's tasks when it stops
-// (SEMANTICS 6.4, 5.5). Internal.
+// The handle `Service.addTask()` returns (SEMANTICS 6.4); `close-tasks.ts` cancels a run's tasks when it
+// stops. Internal.
 import { CancelledError } from "../errors.js";
 import { logSafely, type Logger } from "../logger.js";
 import type { Task } from "../task.js";
 import { noop } from "../internal/maybe.js";
 import { isCancellation } from "../internal/task-impl.js";
-import { reportStuck, within } from "./settle.js";
-import type { Session } from "./record.js";
-import type { Service } from "./service.js";
 
 /** A background task of a service. Its failure crashes the stack unless someone awaited it first. */
 export class BackgroundTask<T = unknown> implements Task<T> {
@@ -76,23 +73,4 @@ export class BackgroundTask<T = unknown> implements Task<T> {
     this.#takenOver = true;
     return this.#result.then(onFulfilled, onRejected);
   }
-}
-
-/**
- * Cancel every task of a run and wait for them, at most `cancelTimeoutMs`; tasks still running then
- * are reported to the logger as stuck. addTask() refuses new tasks from here on.
- */
-export async function closeTasks(service: Service, session: Session): Promise<void> {
-  session.tasksClosed = true;
-  const tasks = [...session.tasks];
-  if (tasks.length === 0) return;
-  const reason = new CancelledError(
-    `Service ${service.name} is stopping; its background tasks are cancelled.`,
-  );
-  for (const task of tasks) task.cancel(reason);
-  const limit = service.cancelTimeoutMs;
-  const all = Promise.all(tasks.map((task) => task.ended)).then(() => true);
-  if (await within(all, limit)) return;
-  const stuck = tasks.filter((task) => !task.done).map((task) => task.name);
-  reportStuck(service, stuck.join(", "), limit);
 }

@@ -1,9 +1,9 @@
 // What a failing background task does to the stacks its service belongs to (SEMANTICS 6.4). Internal.
 import { logSafely } from "../logger.js";
 import { EXTERNAL, recordOf, type Crash } from "./record.js";
-import type { Service } from "./service.js";
+import type { ServiceNode } from "./service-node.js";
 import { ErrorLog } from "./settle.js";
-import { stopRunning } from "./stop-service.js";
+import { stopRunning } from "./stop-run.js";
 
 /**
  * A background task of `service` threw `error`. Walk up from it through everything that holds it:
@@ -16,7 +16,7 @@ import { stopRunning } from "./stop-service.js";
  *
  * The crash goes to the logger when nobody will receive it: no `wait()`, `runService` or start.
  */
-export function crash(service: Service, error: unknown): void {
+export function crash(service: ServiceNode, error: unknown): void {
   const record = recordOf(service);
   const session = record.session;
   if (
@@ -34,9 +34,9 @@ export function crash(service: Service, error: unknown): void {
     return;
   }
   const event: Crash = { error, observed: false };
-  const roots: Service[] = [];
-  const seen = new Set<Service>();
-  const visit = (node: Service): void => {
+  const roots: ServiceNode[] = [];
+  const seen = new Set<ServiceNode>();
+  const visit = (node: ServiceNode): void => {
     if (seen.has(node)) return;
     seen.add(node);
     const nodeRecord = recordOf(node);
@@ -50,7 +50,7 @@ export function crash(service: Service, error: unknown): void {
     nodeRecord.session!.crashWith(event);
     for (const holder of nodeRecord.holds.holders()) {
       if (holder === EXTERNAL) roots.push(node);
-      else visit(holder as Service);
+      else visit(holder as ServiceNode);
     }
   };
   visit(service);

@@ -6,7 +6,7 @@ import { deferred, noop } from "../internal/maybe.js";
 import type { BackgroundTask } from "./background-task.js";
 import type { Plan } from "./dependency-graph.js";
 import { settledAlready } from "./settle.js";
-import type { Service } from "./service.js";
+import type { ServiceNode } from "./service-node.js";
 
 /** The holder of the references taken by `startService` callers (as opposed to dependent services). */
 export const EXTERNAL: unique symbol = Symbol("asyncscope.services.external");
@@ -52,7 +52,7 @@ export class Session {
   /** Settles when the run is over: resolves after a clean stop, rejects after a crash or failed start. */
   readonly done = deferred<void>();
   /** Dependencies acquired so far, per group, at their index in the group: what the stop releases. */
-  readonly acquired: (Service | undefined)[][] = [];
+  readonly acquired: (ServiceNode | undefined)[][] = [];
   readonly tasks = new Set<BackgroundTask>();
   /** Set when the tasks are being cancelled: addTask() refuses from then on. */
   tasksClosed = false;
@@ -62,7 +62,7 @@ export class Session {
   crash: Crash | undefined;
   /** The first failure of a dependency during the start: it came before any abort, and wins over it. */
   startFailure: { readonly error: unknown } | undefined;
-  constructor(readonly dependencies: readonly Service[][]) {
+  constructor(readonly dependencies: readonly ServiceNode[][]) {
     this.done.promise.catch(noop);
   }
   /** wait() was called: a crash of this run has an audience. */
@@ -82,8 +82,8 @@ export class Session {
  * service is not started again within the call; whoever in it asks for it later gets that failure.
  */
 export class StartCall {
-  readonly failed = new Map<Service, { readonly error: unknown }>();
-  constructor(readonly plan: Plan<Service>) {}
+  readonly failed = new Map<ServiceNode, { readonly error: unknown }>();
+  constructor(readonly plan: Plan<ServiceNode>) {}
 }
 
 /** A dependent (or startService caller) waiting for a service that is starting. */

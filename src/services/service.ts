@@ -5,7 +5,7 @@ import { noop } from "../internal/maybe.js";
 import { BackgroundTask } from "./background-task.js";
 import { crash } from "./crash.js";
 import { recordOf } from "./record.js";
-import { stopService } from "./stop-service.js";
+import { stopHeld } from "./stop-run.js";
 
 /**
  * A facet-style service: override `start` and `stop`, list what it needs in `dependencies`, run
@@ -189,6 +189,6 @@ export abstract class Service implements AsyncDisposable {
 
   /** The same as `stopService(this)`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
-    return stopService(this);
+    return stopHeld(this);
   }
 }

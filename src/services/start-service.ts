@@ -4,7 +4,7 @@ import { combineErrors } from "../internal/maybe.js";
 import { checkMs } from "../internal/timer.js";
 import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, reportStuck, within } from "./settle.js";
-import { closeTasks } from "./background-task.js";
+import { closeTasks } from "./close-tasks.js";
 import { planGraph, type GraphKind } from "./dependency-graph.js";
 import {
   EXTERNAL,
@@ -16,7 +16,8 @@ import {
   type Waiter,
 } from "./record.js";
 import { Service } from "./service.js";
-import { releaseAll, stopOwn } from "./stop-service.js";
+import { releaseAll, stopOwn } from "./stop-run.js";
+import type { ServiceNode } from "./service-node.js";
 
 /**
  * Start a service and, first, its dependencies: the outer list one after another, each inner array in
@@ -58,7 +59,7 @@ const serviceGraph: GraphKind<Service> = {
  * Take one reference on `service` for `holder`, starting it first when it is not running. A service
  * whose start failed earlier in the same call is not started again: the call gets that failure.
  */
-async function acquire(service: Service, holder: Holder, call: StartCall, signal?: AbortSignal) {
+async function acquire(service: ServiceNode, holder: Holder, call: StartCall, signal?: AbortSignal) {
   const record = recordOf(service);
   for (;;) {
     signal?.throwIfAborted();
@@ -75,7 +76,7 @@ async function acquire(service: Service, holder: Holder, call: StartCall, signal
   }
 }
 
-function startRun(service: Service, record: ServiceRecord, call: StartCall): void {
+function startRun(service: ServiceNode, record: ServiceRecord, call: StartCall): void {
   const session = new Session(call.plan.get(service) ?? []);
   const controller = new AbortController();
   record.phase = "starting";
@@ -89,7 +90,7 @@ function startRun(service: Service, record: ServiceRecord, call: StartCall): voi
 
 /** Wait for a start under way. If the last waiter gives up, the start is aborted (SEMANTICS 2.4). */
 function join(
-  service: Service,
+  service: ServiceNode,
   record: ServiceRecord,
   holder: Holder,
   call: StartCall,
@@ -120,7 +121,7 @@ function join(
 }
 
 /** An aborted start gets cancelTimeoutMs to wind down before it is reported as stuck (SEMANTICS 5.5). */
-async function awaitAbandoned(service: Service, record: ServiceRecord): Promise<void> {
+async function awaitAbandoned(service: ServiceNode, record: ServiceRecord): Promise<void> {
   const limit = service.cancelTimeoutMs;
   const settled = await within(
     record.starting.then(() => true),
@@ -143,7 +144,7 @@ function untilSettled(promise: Promise<void>, signal?: AbortSignal): Promise<voi
 
 /** One start attempt: dependencies group by group, then start(). Never rejects: it settles the waiters. */
 async function runStart(
-  service: Service,
+  service: ServiceNode,
   record: ServiceRecord,
   session: Session,
   call: StartCall,
@@ -176,13 +177,13 @@ async function runStart(
  * members still starting; members that finished are recorded, so that the caller releases them.
  */
 async function acquireGroup(
-  holder: Service,
-  group: readonly Service[],
+  holder: ServiceNode,
+  group: readonly ServiceNode[],
   session: Session,
   call: StartCall,
   signal: AbortSignal,
 ): Promise<void> {
-  const acquired: (Service | undefined)[] = [];
+  const acquired: (ServiceNode | undefined)[] = [];
   session.acquired.push(acquired);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
@@ -217,7 +218,7 @@ async function acquireGroup(
  * cause, else what start() threw. The calls it belongs to keep that error for the service.
  */
 async function failStart(
-  service: Service,
+  service: ServiceNode,
   record: ServiceRecord,
   session: Session,
   call: StartCall,
