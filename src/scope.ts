@@ -314,7 +314,7 @@ export class Scope implements AsyncDisposable {
     try {
       this.assertOpen("resolve");
       const value = acquireFromScope(this, token, options);
-      return value instanceof Promise ? (value as Promise<T>) : Promise.resolve(value as T);
+      return isPromise(value) ? (value as Promise<T>) : Promise.resolve(value as T);
     } catch (err) {
       return Promise.reject(err);
     }
