@@ -12,6 +12,7 @@ import {
   type Lifetime as LifetimeT,
   type Provider,
 } from "asyncscope";
+import { container as tsyringeContainer } from "tsyringe";
 import { loggedContainer, propertyOptions, settle } from "../../support/helpers.js";
 import { closeCleanly, errorsOf, HANG, settleOrHang } from "./support.js";
 
@@ -123,7 +124,7 @@ function hostile(h: Hostile, err: Error): object {
 }
 
 /** Where the hostile value is handed to the engine. */
-type Place = "value" | "disposerResult" | "nmdResult";
+type Place = "value" | "disposerResult" | "nmdResult" | "initResult" | "fallbackDep";
 type ProviderKind = "class" | "factorySync" | "factoryAsync" | "service";
 type DepsVia = "inject" | "dependsOn" | "ctx";
 
@@ -138,7 +139,14 @@ interface Case {
 const caseArb: fc.Arbitrary<Case> = fc
   .record({
     hostile: hostileArb,
-    place: fc.constantFrom<Place>("value", "value", "disposerResult", "nmdResult"),
+    place: fc.constantFrom<Place>(
+      "value",
+      "value",
+      "disposerResult",
+      "nmdResult",
+      "initResult",
+      "fallbackDep",
+    ),
     provider: fc.constantFrom<ProviderKind>("class", "factorySync", "factoryAsync", "service"),
     lifetime: fc.constantFrom<LifetimeT>(
       Lifetime.Transient,
@@ -164,6 +172,16 @@ const caseArb: fc.Arbitrary<Case> = fc
 function valueFor(c: Case, err: Error): object {
   if (c.place === "value") return hostile(c.hostile, err);
   if (c.place === "disposerResult") return { [Symbol.asyncDispose]: () => hostile(c.hostile, err) };
+  if (c.place === "fallbackDep") return {};
+  if (c.place === "initResult") {
+    class WithInit {
+      @onInit()
+      init(): unknown {
+        return hostile(c.hostile, err);
+      }
+    }
+    return new WithInit();
+  }
   class WithNmd {
     @onNoMoreDependents()
     nmd(): unknown {
@@ -179,7 +197,10 @@ interface Counters {
 }
 
 function setup(c: Case, err: Error) {
-  const { c: container, logger } = loggedContainer();
+  // A tsyringe container the engine falls back to: its values are the user's too (never disposed by us).
+  const legacy = tsyringeContainer.createChildContainer();
+  legacy.register("legacy", { useFactory: () => hostile(c.hostile, err) });
+  const { c: container, logger } = loggedContainer({ fallback: legacy });
   const counters: Counters = { created: new Map(), disposed: new Map() };
   const bump = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
   const depLifetime =
@@ -208,13 +229,17 @@ function setup(c: Case, err: Error) {
       await ctx.resolve(Dep1);
       await ctx.resolve(Dep2);
     }
+    if (c.place === "fallbackDep") await ctx.resolve("legacy");
   };
   let provider: Provider<unknown>;
   switch (c.provider) {
     case "class": {
       const make = (): object => valueFor(c, err);
       class H {
-        static inject = c.depsVia === "inject" ? ([Dep1, Dep2] as const) : ([] as const);
+        static inject = [
+          ...(c.depsVia === "inject" ? [Dep1, Dep2] : []),
+          ...(c.place === "fallbackDep" ? ["legacy"] : []),
+        ];
         constructor() {
           return make();
         }
@@ -241,6 +266,7 @@ function setup(c: Case, err: Error) {
     case "service":
       provider = {
         useService: async (svc) => {
+          if (c.place === "fallbackDep") await svc.resolve("legacy");
           svc.register(valueFor(c, err));
           await svc.noMoreDependents();
         },
