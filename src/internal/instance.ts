@@ -43,6 +43,9 @@ export type DepEntry = InstanceRecord | InstanceRecord[];
 
 let nextInstanceId = 1;
 
+/** A holder that is an instance, or an instance's own scope (this module cannot import the Scope class). */
+const byInstance = (h: Holder): boolean => h instanceof InstanceRecord || h.kind === "instance";
+
 /** Set by the resolver: what `currentScope()` sees while an instance is built (its own scope, lazily). */
 export const recordAmbient: { make: (record: InstanceRecord) => Ambient } = {
   make: () => {
@@ -345,6 +348,15 @@ export class InstanceRecord {
     if (this.h0 === holder) return this.c0;
     if (this.h1 === holder) return this.c1;
     return this.x?.more?.get(holder) ?? 0;
+  }
+
+  /** Whether another instance holds it, itself or through its own scope (it is a dependency of something). */
+  heldByInstance(): boolean {
+    if (this.h0 !== undefined && byInstance(this.h0)) return true;
+    if (this.h1 !== undefined && byInstance(this.h1)) return true;
+    const more = this.x?.more;
+    if (more !== undefined) for (const h of more.keys()) if (byInstance(h)) return true;
+    return false;
   }
 
   /** Every holder with its count. */

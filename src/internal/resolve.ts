@@ -12,7 +12,14 @@ import type { FactoryContext, Registration } from "../registration.js";
 import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
-import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
+import {
+  InstanceRecord,
+  recordAmbient,
+  type Carry,
+  type DepEntry,
+  type Holder,
+  type Waiter,
+} from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
@@ -143,6 +150,15 @@ function acquireReg(
   const existing = shared ? reg.instance : lifetime === Lifetime.Scoped ? scope.findScoped(reg) : undefined;
   if (existing !== undefined) {
     if (existing.state === "ready" && !existing.dying) {
+      // A ready instance asking for it (a lazy ctx.resolve, or through its own scope) while it holds that
+      // instance, directly or not: a cycle of references.
+      if (requester === undefined && (holder !== scope || scope.kind === "instance")) {
+        const lazy = lazyHolder(holder);
+        if (lazy !== undefined) {
+          const cycle = holdCycle(existing, lazy);
+          if (cycle !== undefined) throw cycle;
+        }
+      }
       addRef(existing, holder);
       if (options !== undefined) options[ACQUIRED]?.push(existing);
       return existing.value;
@@ -192,6 +208,16 @@ function acquireReg(
   if (!isPromise(result)) {
     container.live.add(record);
     record.markReady(result);
+    if (requester === undefined && (holder !== scope || scope.kind === "instance")) {
+      const lazy = lazyHolder(holder);
+      const cycle = lazy !== undefined ? holdCycle(record, lazy) : undefined;
+      if (cycle !== undefined) {
+        // Built for a ready instance it already holds: nobody else holds it, so it goes at once.
+        record.abandoned = true;
+        void releaseOrphan(record);
+        throw cycle;
+      }
+    }
     addRef(record, holder);
     if (options !== undefined) options[ACQUIRED]?.push(record);
     return result;
@@ -388,7 +414,16 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
   record.markReady(value);
   // A dependency's creation error it got past (a factory catching ctx.resolve) reached its user code.
   dropCarried(record, true);
-  const delivered = settleWaiters(record, (w) => {
+  let delivered = false;
+  settleWaiters(record, (w) => {
+    const lazy = lazyHolder(w.holder);
+    const cycle = lazy !== undefined ? holdCycle(record, lazy) : undefined;
+    if (cycle !== undefined) {
+      // A ready instance waited for it (a lazy ctx.resolve) and it holds that instance: never handed over.
+      w.reject(cycle);
+      return;
+    }
+    delivered = true;
     addRef(record, w.holder);
     w.acquired?.push(record);
     w.resolve(value);
@@ -983,6 +1018,42 @@ function checkJoinCycle(target: InstanceRecord, requester: InstanceRecord | unde
       stack.push(next);
     }
   }
+}
+
+/** The ready instance a request with no requester is made for: a lazy `ctx.resolve`, or its own scope. */
+function lazyHolder(holder: Holder): InstanceRecord | undefined {
+  const r = holder instanceof Scope ? (holder.kind === "instance" ? holder.ownerRecord : undefined) : holder;
+  return r !== undefined && r.state === "ready" ? r : undefined;
+}
+
+/**
+ * `holder` (a ready instance) is about to hold `target`: a cycle of references if `target` already holds it,
+ * directly or through its dependencies or its own scope (each would keep the other alive for ever).
+ */
+function holdCycle(target: InstanceRecord, holder: InstanceRecord): CycleError | undefined {
+  // Only an instance some other instance holds can be a dependency of anything.
+  if (!holder.heldByInstance()) return undefined;
+  const prev = new Map<InstanceRecord, InstanceRecord | null>([[target, null]]);
+  const stack = [target];
+  while (stack.length) {
+    const r = stack.pop()!;
+    // What it holds: its dependencies, and what its own scope holds for it.
+    const held: DepEntry[] = [...r.depList()];
+    if (r.ownScope !== undefined) held.push(r.ownScope.refList());
+    for (const entry of held) {
+      for (const dep of Array.isArray(entry) ? entry : [entry]) {
+        if (prev.has(dep)) continue;
+        prev.set(dep, r);
+        if (dep === holder) {
+          const via: InstanceRecord[] = [];
+          for (let x: InstanceRecord | null | undefined = dep; x; x = prev.get(x)) via.unshift(x);
+          return new CycleError([holder, ...via].map((n) => n.name));
+        }
+        stack.push(dep);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The cycle through `nodes` (each waits for the next, the last for the first), from its oldest member. */
