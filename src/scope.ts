@@ -321,7 +321,9 @@ export class Scope implements AsyncDisposable {
   }
 
   /**
-   * Resolve every provider registered for a token, in registration order; one reference each.
+   * Resolve every provider registered for a token, in registration order; one reference each. All or
+   * nothing: when one fails, the references taken for the others are dropped again (last first) and it
+   * rejects with that failure.
    *
    * @example
    * ```ts
