@@ -85,15 +85,22 @@ async function runCase(k: Case): Promise<void> {
     },
   });
   const ran: string[] = [];
-  let outcome: Promise<string> | undefined;
+  // Settles with what the probe saw, whenever the code left behind runs it (no timing assumed).
+  let seen!: (outcome: Promise<string>) => void;
+  const outcome = new Promise<string>((resolve) => (seen = (o) => resolve(o)));
+  let probed = false;
   let grab: (() => Scope) | undefined;
   const probe = (): void => {
-    outcome ??= (async () => {
-      const s = grab!();
-      const closed = s.state === "closed";
-      const r = await useScope(s, k.use, ran);
-      return closed ? r : `open (${r})`;
-    })();
+    if (probed) return;
+    probed = true;
+    seen(
+      (async () => {
+        const s = grab!();
+        const closed = s.state === "closed";
+        const r = await useScope(s, k.use, ran);
+        return closed ? r : `open (${r})`;
+      })(),
+    );
   };
   const trigger = deferredGate();
   let gate!: () => void;
