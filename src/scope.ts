@@ -15,7 +15,13 @@ import {
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
-import { acquire, acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
+import {
+  acquire,
+  acquireFromScope,
+  creationRunning,
+  lookupInScope,
+  resolveAllFromScope,
+} from "./internal/resolve.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
@@ -59,6 +65,7 @@ class ScopeExtra {
   pendingWaiters: Set<Waiter> | undefined = undefined;
   onFailure: ((error: unknown) => void) | undefined = undefined;
   ownerRecord: InstanceRecord | undefined = undefined;
+  madeBy: InstanceRecord | undefined = undefined;
   ctl: AbortController | undefined = undefined;
   _timeoutMs: number | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
@@ -156,6 +163,13 @@ export class Scope implements AsyncDisposable {
   }
   set ownerRecord(v: InstanceRecord | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.ownerRecord = v;
+  }
+  /** @internal The creation whose code made this scope (a `withScope` in a factory): its resolves are its. */
+  get madeBy(): InstanceRecord | undefined {
+    return this.x?.madeBy;
+  }
+  set madeBy(v: InstanceRecord | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.madeBy = v;
   }
   private get ctl(): AbortController | undefined {
     return this.x?.ctl;
@@ -684,6 +698,7 @@ export class Scope implements AsyncDisposable {
   private addChild(name: string | undefined, kind: ScopeKind): Scope {
     this.assertOpen(kind === "fork" ? "fork" : "create a scope");
     const child = new Scope(this.container, this, name, kind);
+    if (this.container.starting > 0) child.madeBy = creationRunning();
     const last = this.lastChild;
     if (last === undefined) this.firstChild = child;
     else {

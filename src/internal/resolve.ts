@@ -953,19 +953,23 @@ function pathOf(record: InstanceRecord | undefined): string[] {
  */
 function implicitRequester(scope: Scope): InstanceRecord | undefined {
   if (scope.container.starting === 0) return undefined;
-  let r = instanceOwner(scope);
-  if (r === undefined) {
-    const ambient = currentAmbient();
-    if (ambient instanceof RecordAmbient) r = ambient.record;
-    else if (ambient !== undefined) r = instanceOwner(ambient.scope);
-  }
+  const r = instanceOwner(scope) ?? creationRunning();
   return r !== undefined && r.state === "starting" && !r.failing ? r : undefined;
 }
 
-/** The instance whose own scope `scope` is, or is inside of. */
+/** @internal The creation whose code runs now (a factory or constructor, or a task of its own scope), if any. */
+export function creationRunning(): InstanceRecord | undefined {
+  const ambient = currentAmbient();
+  if (ambient instanceof RecordAmbient) return ambient.record;
+  return ambient !== undefined ? instanceOwner(ambient.scope) : undefined;
+}
+
+/** The instance whose own scope `scope` is, or is inside of, or whose code made it. */
 function instanceOwner(scope: Scope): InstanceRecord | undefined {
   for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
     if (s.kind === "instance") return s.ownerRecord;
+    const made = s.madeBy;
+    if (made !== undefined) return made;
   }
   return undefined;
 }

@@ -26,7 +26,8 @@ type Edge =
   | "currentScope().resolve"
   | "ownChild.resolve"
   | "ctx.scope.resolveAll"
-  | "outer.resolve";
+  | "outer.resolve"
+  | "withScope.resolve";
 
 interface Node {
   lifetime: LifetimeT;
@@ -44,6 +45,7 @@ const EDGES: Edge[] = [
   "ownChild.resolve",
   "ctx.scope.resolveAll",
   "outer.resolve",
+  "withScope.resolve",
 ];
 
 const cycleArb: fc.Arbitrary<Node[]> = fc.boolean().chain((allScoped) =>
@@ -102,6 +104,9 @@ async function runCase(nodes: Node[]): Promise<void> {
           return;
         case "outer.resolve":
           await q.resolve(next);
+          return;
+        case "withScope.resolve":
+          await c.withScope((s) => s.resolve(next));
           return;
         default:
           return;
