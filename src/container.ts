@@ -71,6 +71,8 @@ export class Container implements AsyncDisposable {
   readonly instances = new Map<Registration, InstanceRecord>();
   /** @internal Every record that is starting, ready or releasing. */
   readonly live = new LiveRecords();
+  /** @internal How many instances are starting (none: no resolve can be part of a creation's cycle). */
+  starting = 0;
   /** @internal */
   readonly serviceStarter: ServiceStarter | undefined;
   private readonly registry = new Map<Token, Registration[]>();

@@ -56,9 +56,16 @@ export interface FactoryContext {
   deps: unknown[];
   /** Aborted when every requester has gone before the factory finished. */
   signal: AbortSignal;
-  /** The instance's own scope: spawn background tasks here. */
+  /**
+   * The instance's own scope: spawn background tasks here. Resolves through it are the instance's own
+   * requests (cycle-checked). First used once the instance is over (released, or its creation failed), it is
+   * closed: every call throws `ScopeClosedError`.
+   */
   scope: Scope;
-  /** A dynamic dependency: recorded as an edge, cycle-checked. */
+  /**
+   * A dynamic dependency: recorded as an edge, cycle-checked. Still pending when the instance is released, it
+   * rejects with `CancelledError`; after the instance failed or was released, it rejects at once.
+   */
   resolve<T>(token: Token<T>): Promise<T>;
 }
 

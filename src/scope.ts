@@ -15,7 +15,13 @@ import {
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
-import { acquire, acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
+import {
+  acquire,
+  acquireFromScope,
+  creationRunning,
+  lookupInScope,
+  resolveAllFromScope,
+} from "./internal/resolve.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
@@ -48,6 +54,7 @@ class ScopeExtra {
   pendingWaiters: Set<Waiter> | undefined = undefined;
   onFailure: ((error: unknown) => void) | undefined = undefined;
   ownerRecord: InstanceRecord | undefined = undefined;
+  madeBy: InstanceRecord | undefined = undefined;
   ctl: AbortController | undefined = undefined;
   _timeoutMs: number | undefined = undefined;
   timer: Timer | undefined = undefined;
@@ -159,6 +166,13 @@ export class Scope implements AsyncDisposable {
   /** @internal */
   set ownerRecord(v: InstanceRecord | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.ownerRecord = v;
+  }
+  /** @internal The creation whose code made this scope (a `withScope` in a factory): its resolves are its. */
+  get madeBy(): InstanceRecord | undefined {
+    return this.x?.madeBy;
+  }
+  set madeBy(v: InstanceRecord | undefined) {
+    if (v !== undefined || this.x !== undefined) this.extra.madeBy = v;
   }
   private get ctl(): AbortController | undefined {
     return this.x?.ctl;
@@ -317,14 +331,16 @@ export class Scope implements AsyncDisposable {
     try {
       this.assertOpen("resolve");
       const value = acquireFromScope(this, token, options);
-      return value instanceof Promise ? (value as Promise<T>) : Promise.resolve(value as T);
+      return isPromise(value) ? (value as Promise<T>) : Promise.resolve(value as T);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   /**
-   * Resolve every provider registered for a token, in registration order; one reference each.
+   * Resolve every provider registered for a token, in registration order; one reference each. All or
+   * nothing: when one fails, the references taken for the others are dropped again (last first) and it
+   * rejects with that failure.
    *
    * @example
    * ```ts
@@ -691,6 +707,7 @@ export class Scope implements AsyncDisposable {
   private addChild(name: string | undefined, kind: ScopeKind): Scope {
     this.assertOpen(kind === "fork" ? "fork" : "create a scope");
     const child = new Scope(this.container, this, name, kind);
+    if (this.container.starting > 0) child.madeBy = creationRunning();
     const last = this.lastChild;
     if (last === undefined) this.firstChild = child;
     else {

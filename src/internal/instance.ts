@@ -19,10 +19,14 @@ export interface Waiter {
   readonly record: InstanceRecord;
   readonly holder: Holder;
   settled: boolean;
+  /** `resolveAll`: every record this acquisition adds a reference to, to release them if the call fails. */
+  readonly acquired: InstanceRecord[] | undefined;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
   /** Remove timers and listeners; called exactly once when the waiter settles or gives up. */
   cleanup(): void;
+  /** Give the wait up: it rejects with `reason` (and the creation it waited for may be abandoned). */
+  giveUp(reason: unknown): void;
 }
 
 /**
@@ -39,6 +43,9 @@ export interface Carry {
 export type DepEntry = InstanceRecord | InstanceRecord[];
 
 let nextInstanceId = 1;
+
+/** A holder that is an instance, or an instance's own scope (this module cannot import the Scope class). */
+const byInstance = (h: Holder): boolean => h instanceof InstanceRecord || h.kind === "instance";
 
 /** Set by the resolver: what `currentScope()` sees while an instance is built (its own scope, lazily). */
 export const recordAmbient: { make: (record: InstanceRecord) => Ambient } = {
@@ -72,6 +79,7 @@ class RecordExtra {
   serviceTask: TaskImpl<unknown> | undefined = undefined;
   gone: Deferred<void> | undefined = undefined;
   more: Map<Holder, number> | undefined = undefined;
+  failing = false;
 }
 
 /** One live (or once live) instance of a registration. Internal. */
@@ -226,6 +234,16 @@ export class InstanceRecord {
   set noMoreDependents(v: Deferred<void> | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.noMoreDependents = v;
   }
+  /**
+   * Set when its creation has failed, from the first moment: it is forgotten (the next resolve starts
+   * afresh) and may acquire nothing more while it releases what it holds.
+   */
+  get failing(): boolean {
+    return this.x !== undefined && this.x.failing;
+  }
+  set failing(v: boolean) {
+    if (v || this.x !== undefined) this.extra.failing = v;
+  }
   /** `useService`: the task running the service function. */
   get serviceTask(): TaskImpl<unknown> | undefined {
     return this.x?.serviceTask;
@@ -245,6 +263,7 @@ export class InstanceRecord {
     readonly longLived: boolean,
   ) {
     reg.starting++;
+    reg.container.starting++;
   }
 
   /** Remove it from its shared map or scope, so that the next resolve starts afresh. */
@@ -332,6 +351,15 @@ export class InstanceRecord {
     return this.x?.more?.get(holder) ?? 0;
   }
 
+  /** Whether another instance holds it, itself or through its own scope (it is a dependency of something). */
+  heldByInstance(): boolean {
+    if (this.h0 !== undefined && byInstance(this.h0)) return true;
+    if (this.h1 !== undefined && byInstance(this.h1)) return true;
+    const more = this.x?.more;
+    if (more !== undefined) for (const h of more.keys()) if (byInstance(h)) return true;
+    return false;
+  }
+
   /** Every holder with its count. */
   holders(): [Holder, number][] {
     const out: [Holder, number][] = [];
@@ -387,11 +415,15 @@ export class InstanceRecord {
     this.parent = undefined;
     this.state = "ready";
     this.reg.starting--;
+    this.reg.container.starting--;
   }
 
   /** starting → failed, or releasing → disposed: the record is over. */
   markOver(state: "failed" | "disposed"): void {
-    if (this.state === "starting") this.reg.starting--;
+    if (this.state === "starting") {
+      this.reg.starting--;
+      this.reg.container.starting--;
+    }
     this.state = state;
     this.value = state === "failed" ? undefined : this.value;
     if (this.x?.gone) this.x.gone.resolve();

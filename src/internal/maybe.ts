@@ -1,6 +1,12 @@
+import { types } from "node:util";
+
 /** A value now, or later. The resolver and teardown stay synchronous until something really waits. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * Whether `value` has a `then` method. This reads a property of a user value: it throws whatever its getter
+ * (or a Proxy) throws, so call it where a throw is that value's failure.
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
@@ -9,8 +15,17 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/**
+ * Whether `value` is a real promise (the engine's own, or one it may call `then` on). It never runs user code
+ * and never throws: a Proxy whose `getPrototypeOf` throws, or an object that merely inherits from
+ * `Promise.prototype`, is a plain value.
+ */
 export function isPromise(value: unknown): value is Promise<unknown> {
-  return value instanceof Promise;
+  try {
+    return value instanceof Promise && types.isPromise(value);
+  } catch {
+    return false;
+  }
 }
 
 export const noop = (): void => {};

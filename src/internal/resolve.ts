@@ -13,16 +13,27 @@ import type { FactoryContext, Registration } from "../registration.js";
 import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
-import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
+import {
+  InstanceRecord,
+  recordAmbient,
+  type Carry,
+  type DepEntry,
+  type Holder,
+  type Waiter,
+} from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, lacksMetadata, missingMetadata, type ParamSpec } from "./metadata.js";
 import { isCancellation } from "./task-impl.js";
-import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
+import { disposeBuilt, dropRef, releaseDeps, releaseOrphan } from "./teardown.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./timer.js";
+
+/** The options of an acquisition; `resolveAll` adds where to note what it acquired (a key no caller has). */
+const ACQUIRED = Symbol("acquired");
 
 interface AcquireOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  [ACQUIRED]?: InstanceRecord[];
 }
 
 /** `scope.resolve(token)`: +1 reference held by the scope. */
@@ -36,12 +47,30 @@ export function acquireFromScope(
   return acquire(scope, checkToken(token, "resolve"), scope, undefined, false, options);
 }
 
-/** `scope.resolveAll(token)`: every provider, in registration order, acquired as a parallel group. */
+/**
+ * `scope.resolveAll(token)`: every provider, in registration order, one after another. All or nothing: when
+ * one fails, the references taken for the others are dropped again, last first, before it rejects.
+ */
 export async function resolveAllFromScope(scope: Scope, token: unknown): Promise<unknown[]> {
   const t = checkToken(token, "resolveAll");
   const regs = scope.container.registrationsFor(t);
   const values: unknown[] = [];
-  for (const reg of regs) values.push(await acquireReg(scope, reg, t, scope, undefined, false, undefined));
+  const acquired: InstanceRecord[] = [];
+  const options: AcquireOptions = { [ACQUIRED]: acquired };
+  try {
+    for (const reg of regs) values.push(await acquireReg(scope, reg, t, scope, undefined, false, options));
+  } catch (err) {
+    const errors: unknown[] = [err];
+    for (let i = acquired.length - 1; i >= 0; i--) {
+      const record = acquired[i]!;
+      // References are counted, not told apart: any one the scope still holds stands for this call's.
+      const n = record.countOf(scope);
+      if (n === 0) continue;
+      if (n === 1) scope.removeRefEntry(record);
+      await dropRef(record, scope, 1, errors);
+    }
+    throw combineErrors(errors, `resolveAll(${tokenName(t)})`);
+  }
   return values;
 }
 
@@ -126,12 +155,23 @@ function acquireReg(
   const existing = shared ? reg.instance : lifetime === Lifetime.Scoped ? scope.findScoped(reg) : undefined;
   if (existing !== undefined) {
     if (existing.state === "ready" && !existing.dying) {
+      // A ready instance asking for it (a lazy ctx.resolve, or through its own scope) while it holds that
+      // instance, directly or not: a cycle of references.
+      if (requester === undefined && (holder !== scope || scope.kind === "instance")) {
+        const lazy = lazyHolder(holder);
+        if (lazy !== undefined) {
+          const cycle = holdCycle(existing, lazy);
+          if (cycle !== undefined) throw cycle;
+        }
+      }
       addRef(existing, holder);
+      if (options !== undefined) options[ACQUIRED]?.push(existing);
       return existing.value;
     }
     if (existing.state === "starting") {
-      checkJoinCycle(existing, requester);
-      return join(existing, holder, options);
+      const by = requester ?? (holder === scope ? implicitRequester(scope) : undefined);
+      checkJoinCycle(existing, by);
+      return join(existing, holder, options, undefined, requester === undefined ? by : undefined);
     }
     // Releasing (or crashed, or a dependency did): wait for the release to finish, then get a fresh
     // instance (SEMANTICS 1.4).
@@ -139,14 +179,11 @@ function acquireReg(
       acquireReg(holder, reg, token, scope, requester, longLived, options, aliases),
     );
   }
-  checkNewCycle(reg, scope, requester);
-  const record = new InstanceRecord(
-    reg,
-    lifetime,
-    shared ? container.root : scope,
-    requester,
-    longLived || shared,
-  );
+  // A resolve through a scope made by code that is part of a creation (its factory, its own scope) is that
+  // creation's request: it is followed by paths and cycle checks like a `ctx.resolve`.
+  const by = requester ?? (holder === scope ? implicitRequester(scope) : undefined);
+  checkNewCycle(reg, scope, by);
+  const record = new InstanceRecord(reg, lifetime, shared ? container.root : scope, by, longLived || shared);
   if (shared) {
     container.instances.set(reg, record);
     reg.instance = record;
@@ -159,22 +196,40 @@ function acquireReg(
   let result: MaybePromise<unknown>;
   try {
     result = withDepth(create, record, undefined);
+    if (!isPromise(result) && lifetime === Lifetime.Transient && holder instanceof Scope) {
+      let dissolved = false;
+      try {
+        dissolved = dissolve(record, result, holder, options?.[ACQUIRED]);
+      } catch (err) {
+        // Probing the value failed (a getter or a Proxy threw): a failure of this creation (class 4).
+        result = afterFailure(record, err);
+      }
+      if (dissolved) return result;
+    }
   } catch (err) {
     creationFailed(record, err, true);
     throw err;
   }
   if (!isPromise(result)) {
-    if (lifetime === Lifetime.Transient && holder instanceof Scope && dissolve(record, result, holder)) {
-      return result;
-    }
     container.live.add(record);
     record.markReady(result);
+    if (requester === undefined && (holder !== scope || scope.kind === "instance")) {
+      const lazy = lazyHolder(holder);
+      const cycle = lazy !== undefined ? holdCycle(record, lazy) : undefined;
+      if (cycle !== undefined) {
+        // Built for a ready instance it already holds: nobody else holds it, so it goes at once.
+        record.abandoned = true;
+        void releaseOrphan(record);
+        throw cycle;
+      }
+    }
     addRef(record, holder);
+    if (options !== undefined) options[ACQUIRED]?.push(record);
     return result;
   }
   container.live.add(record);
   // The requester now waits for it: join() records the waits-for edge used by the cycle check.
-  const waiting = join(record, holder, options);
+  const waiting = join(record, holder, options, undefined, requester === undefined ? by : undefined);
   result.then(
     (value) => creationSucceeded(record, value),
     (err: unknown) => creationFailed(record, err),
@@ -188,7 +243,12 @@ function acquireReg(
  * scope that resolved it holds its dependencies instead, so that a crash of one still reaches that scope.
  * Nothing observable changes but `inspect()`, which no longer lists it.
  */
-function dissolve(record: InstanceRecord, value: unknown, scope: Scope): boolean {
+function dissolve(
+  record: InstanceRecord,
+  value: unknown,
+  scope: Scope,
+  acquired: InstanceRecord[] | undefined,
+): boolean {
   const reg = record.reg;
   if (reg.kind !== "class" || reg.dispose !== undefined || record.hasExtra) return false;
   const deps = record.deps;
@@ -213,11 +273,13 @@ function dissolve(record: InstanceRecord, value: unknown, scope: Scope): boolean
     if (!Array.isArray(deps)) {
       deps.removeHolder(record, 1);
       addRef(deps, scope);
+      acquired?.push(deps);
     } else {
       for (let i = 0; i < deps.length; i++) {
         const d = deps[i] as InstanceRecord;
         d.removeHolder(record, 1);
         addRef(d, scope);
+        acquired?.push(d);
       }
     }
     record.deps = undefined;
@@ -246,6 +308,7 @@ function join(
   holder: Holder,
   options: AcquireOptions | undefined,
   afterRelease?: () => MaybePromise<unknown>,
+  by?: InstanceRecord,
 ): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     let timer: Timer | undefined;
@@ -257,17 +320,23 @@ function join(
       record,
       holder,
       settled: false,
+      acquired: options?.[ACQUIRED],
       resolve,
       reject,
       cleanup() {
-        if (holder instanceof Scope) holder.pendingWaiters?.delete(waiter);
-        else {
+        if (holder instanceof Scope) {
+          holder.pendingWaiters?.delete(waiter);
+          by?.waitingOn?.delete(record);
+        } else {
           holder.childWaiters?.delete(waiter);
           holder.waitingOn?.delete(record);
         }
         cancelTimer(timer);
         if (onAbort) signal!.removeEventListener("abort", onAbort);
         if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
+      },
+      giveUp(reason: unknown) {
+        giveUp(waiter, reason);
       },
     };
     if (afterRelease === undefined) (record.waiters ??= new Set()).add(waiter);
@@ -285,6 +354,8 @@ function join(
     }
     if (holder instanceof Scope) {
       (holder.pendingWaiters ??= new Set()).add(waiter);
+      // A creation waiting through a scope: the waits-for edge the cycle check follows.
+      if (by !== undefined) (by.waitingOn ??= new Set()).add(record);
       signal = options?.signal;
       if (signal) {
         onAbort = () => giveUp(waiter, signal!.reason);
@@ -347,8 +418,18 @@ function creationSucceeded(record: InstanceRecord, value: unknown): void {
   record.markReady(value);
   // A dependency's creation error it got past (a factory catching ctx.resolve) reached its user code.
   dropCarried(record, true);
-  const delivered = settleWaiters(record, (w) => {
+  let delivered = false;
+  settleWaiters(record, (w) => {
+    const lazy = lazyHolder(w.holder);
+    const cycle = lazy !== undefined ? holdCycle(record, lazy) : undefined;
+    if (cycle !== undefined) {
+      // A ready instance waited for it (a lazy ctx.resolve) and it holds that instance: never handed over.
+      w.reject(cycle);
+      return;
+    }
+    delivered = true;
     addRef(record, w.holder);
+    w.acquired?.push(record);
     w.resolve(value);
   });
   if (!delivered) {
@@ -450,6 +531,10 @@ function create(record: InstanceRecord): MaybePromise<unknown> {
 }
 
 function afterFailure(record: InstanceRecord, err: unknown): never | Promise<never> {
+  // The creation has failed: forget it now, so that the next resolve starts afresh while this one still
+  // releases what it acquired (SEMANTICS 2.2), and let it acquire nothing more.
+  record.failing = true;
+  record.unmap();
   if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, err);
   // A background task that failed while it started failed the creation first; what failed after it comes
   // next, unless it is only the echo of the cancellation that failure caused (SEMANTICS 4.2).
@@ -627,7 +712,7 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
 
 /** What `currentScope()` sees while an instance is built: its own scope, made only if someone asks. */
 class RecordAmbient implements Ambient {
-  constructor(private readonly record: InstanceRecord) {}
+  constructor(readonly record: InstanceRecord) {}
   get scope(): Scope {
     return ownScopeOf(this.record);
   }
@@ -653,6 +738,9 @@ export function ownScopeOf(record: InstanceRecord): Scope {
     own.onFailure = (err) => instanceFailed(record, err);
     own.ownerRecord = record;
     record.ownScope = own;
+    // First used once the instance is over (released, being released, or its creation failed): nothing of
+    // it comes back to life, so the scope is closed from the start and every call on it is refused.
+    if (record.failing || (record.state !== "starting" && record.state !== "ready")) void own.whenClosed();
   }
   return record.ownScope;
 }
@@ -663,6 +751,9 @@ function build(record: InstanceRecord, args: unknown[], deps: unknown[]): MaybeP
   switch (reg.kind) {
     case "class":
       value = runSyncInAmbient(record, construct, reg.cls!, args);
+      // A constructor may return anything, a thenable too: it is awaited like a factory's result, and a
+      // `then` that throws (getter or call) fails the creation.
+      if (isThenable(value)) value = Promise.resolve(value);
       break;
     case "factory": {
       const ctx = factoryContext(record, deps);
@@ -689,9 +780,9 @@ function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext
     resolve<T>(token: Token<T>): Promise<T> {
       try {
         const t = checkToken(token, `${record.name} ctx.resolve`);
-        if (record.state !== "starting" && record.state !== "ready") {
+        if (record.failing || (record.state !== "starting" && record.state !== "ready")) {
           throw new ConfigurationError(
-            `${record.name}: ctx.resolve called after the instance was ${record.state}.`,
+            `${record.name}: ctx.resolve called after the instance ${record.failing ? "failed" : `was ${record.state}`}.`,
           );
         }
         const v = acquire(
@@ -801,6 +892,8 @@ function runService(record: InstanceRecord): Promise<unknown> {
 export function instanceFailed(record: InstanceRecord, err: unknown): void {
   if (record.state === "starting") {
     (record.pendingFailures ??= []).push(err);
+    // The creation will fail: the next resolve starts afresh (SEMANTICS 2.2).
+    record.unmap();
     record.ownScope?.cancel();
     return;
   }
@@ -868,13 +961,48 @@ function pathOf(record: InstanceRecord | undefined): string[] {
   return chainOf(record).map((r) => r.name);
 }
 
-/** A new instance of `reg` for `requester`: a cycle if an ancestor is the same registration (SEMANTICS 2.5). */
+/**
+ * The instance a resolve through `scope` is made for, when code that is part of a creation makes it: the
+ * owner of the instance scope it goes through (`ctx.scope`, a child of it, `currentScope()` in a task of
+ * it), else the creation whose code runs now (a factory or constructor resolving through any scope).
+ */
+function implicitRequester(scope: Scope): InstanceRecord | undefined {
+  if (scope.container.starting === 0) return undefined;
+  const r = instanceOwner(scope) ?? creationRunning();
+  return r !== undefined && r.state === "starting" && !r.failing ? r : undefined;
+}
+
+/** @internal The creation whose code runs now (a factory or constructor, or a task of its own scope), if any. */
+export function creationRunning(): InstanceRecord | undefined {
+  const ambient = currentAmbient();
+  if (ambient instanceof RecordAmbient) return ambient.record;
+  return ambient !== undefined ? instanceOwner(ambient.scope) : undefined;
+}
+
+/** The instance whose own scope `scope` is, or is inside of, or whose code made it. */
+function instanceOwner(scope: Scope): InstanceRecord | undefined {
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
+    if (s.kind === "instance") return s.ownerRecord;
+    const made = s.madeBy;
+    if (made !== undefined) return made;
+  }
+  return undefined;
+}
+
+/**
+ * A new instance of `reg` for `requester`: a cycle if an ancestor is the same registration (SEMANTICS 2.5).
+ * A scoped one is the same instance only in the same scope; but one asked for again inside an instance's own
+ * scope would be asked for again by each new instance, without end: that is a cycle too.
+ */
 function checkNewCycle(reg: Registration, scope: Scope, requester: InstanceRecord | undefined): void {
   if (reg.starting === 0) return;
   const up: InstanceRecord[] = [];
   for (let r = requester; r; r = r.parent) {
     up.push(r);
-    if (r.reg === reg && (reg.lifetime !== Lifetime.Scoped || r.scope === scope)) {
+    if (
+      r.reg === reg &&
+      (reg.lifetime !== Lifetime.Scoped || r.scope === scope || instanceOwner(scope) !== undefined)
+    ) {
       throw new CycleError([...up.reverse().map((x) => x.name), reg.name], [...pathOf(requester), reg.name]);
     }
   }
@@ -909,6 +1037,42 @@ function checkJoinCycle(target: InstanceRecord, requester: InstanceRecord | unde
       stack.push(next);
     }
   }
+}
+
+/** The ready instance a request with no requester is made for: a lazy `ctx.resolve`, or its own scope. */
+function lazyHolder(holder: Holder): InstanceRecord | undefined {
+  const r = holder instanceof Scope ? (holder.kind === "instance" ? holder.ownerRecord : undefined) : holder;
+  return r !== undefined && r.state === "ready" ? r : undefined;
+}
+
+/**
+ * `holder` (a ready instance) is about to hold `target`: a cycle of references if `target` already holds it,
+ * directly or through its dependencies or its own scope (each would keep the other alive for ever).
+ */
+function holdCycle(target: InstanceRecord, holder: InstanceRecord): CycleError | undefined {
+  // Only an instance some other instance holds can be a dependency of anything.
+  if (!holder.heldByInstance()) return undefined;
+  const prev = new Map<InstanceRecord, InstanceRecord | null>([[target, null]]);
+  const stack = [target];
+  while (stack.length) {
+    const r = stack.pop()!;
+    // What it holds: its dependencies, and what its own scope holds for it.
+    const held: DepEntry[] = [...r.depList()];
+    if (r.ownScope !== undefined) held.push(r.ownScope.refList());
+    for (const entry of held) {
+      for (const dep of Array.isArray(entry) ? entry : [entry]) {
+        if (prev.has(dep)) continue;
+        prev.set(dep, r);
+        if (dep === holder) {
+          const via: InstanceRecord[] = [];
+          for (let x: InstanceRecord | null | undefined = dep; x; x = prev.get(x)) via.unshift(x);
+          return new CycleError([holder, ...via].map((n) => n.name));
+        }
+        stack.push(dep);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The cycle through `nodes` (each waits for the next, the last for the first), from its oldest member. */

@@ -1,4 +1,4 @@
-import { DisposeTimeoutError } from "../errors.js";
+import { CancelledError, DisposeTimeoutError } from "../errors.js";
 import { Lifetime } from "../lifetimes.js";
 import { logSafely } from "../logger.js";
 import type { Scope } from "../scope.js";
@@ -65,6 +65,14 @@ export function releaseRecord(record: InstanceRecord, errors: unknown[]): MaybeP
     record.keepAliveTimer = undefined;
   }
   record.state = "releasing";
+  // What it still waits for (a lazy `ctx.resolve`) is given up: it would be handed to an instance that has
+  // gone, and held by it for ever.
+  const waits = record.childWaiters;
+  if (waits !== undefined && waits.size > 0) {
+    for (const w of [...waits]) {
+      w.giveUp(new CancelledError(`${record.name} was released while it waited for ${w.record.name}.`));
+    }
+  }
   return withDepth(releaseFirst, record, errors);
 }
 
@@ -118,7 +126,14 @@ function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): M
 
 function runNoMoreDependents(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
   if (record.noMoreDependents) record.noMoreDependents.resolve();
-  const hooks = hooksOf(record.value);
+  let hooks: ReturnType<typeof hooksOf>;
+  try {
+    // Finding the hooks reads the value's constructor, which may throw: that is the disposal's error.
+    hooks = hooksOf(record.value);
+  } catch (err) {
+    errors.push(err);
+    return;
+  }
   if (!hooks || hooks.nmd.length === 0) return;
   return callEach(record.value, hooks.nmd, 0, errors);
 }
@@ -130,15 +145,17 @@ function callEach(
   errors: unknown[],
 ): MaybePromise<void> {
   for (let i = from; i < names.length; i++) {
-    let r: unknown;
+    let p: Promise<unknown> | undefined;
     try {
-      r = ((value as Record<string | symbol, unknown>)[names[i]!] as () => unknown).call(value);
+      const r = ((value as Record<string | symbol, unknown>)[names[i]!] as () => unknown).call(value);
+      // Whether it returned a thenable is a probe of a user value too: its `then` getter may throw.
+      if (isThenable(r)) p = Promise.resolve(r);
     } catch (err) {
       errors.push(err);
       continue;
     }
-    if (isThenable(r)) {
-      return Promise.resolve(r).then(
+    if (p !== undefined) {
+      return p.then(
         () => callEach(value, names, i + 1, errors),
         (err: unknown) => {
           errors.push(err);
@@ -196,12 +213,13 @@ function runDisposer(
       else if (typeof v[Symbol.dispose] === "function") r = (v[Symbol.dispose] as () => unknown).call(value);
       else if (typeof v.dispose === "function") r = (v.dispose as () => unknown).call(value);
     }
+    // What the disposer returned is probed too (its `then` getter, a Promise's `constructor`, may throw).
+    if (!isThenable(r)) return;
+    return Promise.resolve(r);
   } catch (err) {
     errors.push(err);
     return;
   }
-  if (!isThenable(r)) return;
-  return Promise.resolve(r);
 }
 
 /** Wait for a disposal, at most `disposeTimeoutMs`: then abandon it with a `DisposeTimeoutError` (3.6). */
