@@ -122,7 +122,7 @@ describe("lifetimes", () => {
 
   it("disposeTimeoutMs: a stuck disposal is abandoned with DisposeTimeoutError; its dependencies are released", async () => {
     defineService(c, log, "D");
-    defineService(c, log, "Slow", { dependsOn: ["D"], disposeMs: 10_000, disposeTimeoutMs: 50 });
+    defineService(c, log, "Slow", { dependsOn: ["D"], disposeMs: 1_000, disposeTimeoutMs: 50 });
     const q = c.createScope();
     await q.resolve("Slow");
     const t0 = performance.now();
