@@ -26,6 +26,10 @@ let nextScopeId = 1;
 /** Past this many scoped instances, a scope looks them up through a map rather than a scan. */
 const SCOPED_SCAN = 8;
 const RESOLVED = Promise.resolve();
+/** The steps of a cancellation (see `Scope.runCancels`). */
+const CANCEL = 0;
+const ABORT = 1;
+const CLOSE = 2;
 
 // `done` is a promise whose `then` marks the scope's outcome as observed (SEMANTICS 9.4: a child's error
 // is reported once, to whoever awaits or closes it).
@@ -65,7 +69,8 @@ class ScopeExtra {
   tasks: Set<TaskImpl<unknown>> | undefined = undefined;
   taskChange: Deferred<void> | undefined = undefined;
   cancelReason: unknown = undefined;
-  primary: { error: unknown } | undefined = undefined;
+  /** The error the close rejects with first (any value: the box says there is one); `own`: a task's. */
+  primary: { error: unknown; own?: boolean } | undefined = undefined;
   extraErrors: unknown[] | undefined = undefined;
   donePromise: DonePromise | undefined = undefined;
   taskOwner: TaskOwner | undefined = undefined;
@@ -193,10 +198,10 @@ export class Scope implements AsyncDisposable {
   private set cancelReason(v: unknown) {
     if (v !== undefined || this.x !== undefined) this.extra.cancelReason = v;
   }
-  private get primary(): { error: unknown } | undefined {
+  private get primary(): { error: unknown; own?: boolean } | undefined {
     return this.x?.primary;
   }
-  private set primary(v: { error: unknown } | undefined) {
+  private set primary(v: { error: unknown; own?: boolean } | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.primary = v;
   }
   private get extraErrors(): unknown[] | undefined {
@@ -506,26 +511,85 @@ export class Scope implements AsyncDisposable {
    * ```
    */
   cancel(reason?: unknown): void {
+    this.cancelFor(reason !== undefined, reason, false);
+  }
+
+  /**
+   * Cancel. `failed`: `reason` is an error the close rejects with, whatever its value (`undefined` too);
+   * `own`: an error of this scope's own tasks, which the body's own error does not hide (9.2).
+   */
+  private cancelFor(failed: boolean, reason: unknown, own: boolean): void {
     if (this._state === "closed" || this.cancelled) return;
     this.cancelled = true;
     this.cancelReason = reason;
-    if (reason !== undefined && !this.primary) this.primary = { error: reason };
-    const abortReason =
-      reason === undefined && !this.ctl && !this.tasks?.size && !this.pendingWaiters?.size
-        ? undefined
-        : this.abortReason();
-    if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(abortReason);
-    if (this.tasks) for (const task of this.tasks) task.cancel(abortReason);
-    // A copy: a child that closes at once unlinks itself, and so may a sibling an abort listener closes.
-    for (const child of this.childScopes()) child.cancel();
-    if (this.pendingWaiters?.size) this.giveUpWaiters(abortReason);
+    if (failed && !this.primary) this.primary = own ? { error: reason, own } : { error: reason };
+    if (Scope.cancelling) {
+      // A cancel made while others run (an abort listener's, a child's): the running loop takes it.
+      Scope.cancelScopes.push(this);
+      Scope.cancelSteps.push(ABORT);
+      return;
+    }
+    Scope.runCancels(this);
+  }
+
+  // Cancellations run in one loop over an explicit stack rather than by recursion, so that neither the
+  // nesting depth of scopes nor a chain of abort listeners (withScope calls linked to their caller's
+  // signal) costs stack: each scope is aborted (ABORT), then its children are cancelled (CANCEL), then it
+  // gives up its waiters and begins its close (CLOSE), after its children, as a recursive walk would.
+  private static cancelling = false;
+  private static readonly cancelScopes: Scope[] = [];
+  private static readonly cancelSteps: number[] = [];
+
+  private static runCancels(first: Scope): void {
+    const scopes = Scope.cancelScopes;
+    const steps = Scope.cancelSteps;
+    Scope.cancelling = true;
+    scopes.push(first);
+    steps.push(ABORT);
+    try {
+      while (scopes.length > 0) {
+        const scope = scopes.pop()!;
+        const step = steps.pop()!;
+        if (step === CANCEL) scope.cancel();
+        else if (step === CLOSE) scope.endCancel();
+        else {
+          scopes.push(scope);
+          steps.push(CLOSE);
+          scope.abortAll();
+          // Pushed last to first, so that the first child is cancelled first.
+          for (let c = scope.lastChild; c !== undefined; c = c.prevSibling) {
+            scopes.push(c);
+            steps.push(CANCEL);
+          }
+        }
+      }
+    } finally {
+      Scope.cancelling = false;
+      scopes.length = 0;
+      steps.length = 0;
+    }
+  }
+
+  /** Cancelling, first: abort the signal and every task. */
+  private abortAll(): void {
+    const ctl = this.ctl;
+    const tasks = this.tasks;
+    if (!ctl && !tasks?.size) return;
+    const reason = this.abortReason();
+    if (ctl && !ctl.signal.aborted) this.abortSignal(reason);
+    if (tasks) for (const task of tasks) task.cancel(reason);
+  }
+
+  /** Cancelling, last (after the children): give up the pending resolves, begin the close. */
+  private endCancel(): void {
+    if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
     this.beginClose();
   }
 
   /** @internal Cancel with `reason` unless the scope was cancelled or closed before; whether it took it. */
   tryCancel(reason: unknown): boolean {
     if (this._state === "closed" || this.cancelled) return false;
-    this.cancel(reason);
+    this.cancelFor(true, reason, false);
     return true;
   }
 
@@ -755,7 +819,7 @@ export class Scope implements AsyncDisposable {
       }
       return;
     }
-    this.cancel(error);
+    this.cancelFor(true, error, true);
   }
 
   /** The body's own error always wins over a cancellation (SEMANTICS 9.2). */
@@ -770,12 +834,12 @@ export class Scope implements AsyncDisposable {
       );
       return;
     }
-    if (this.primary && this.primary.error !== this.cancelReason) {
+    if (this.primary?.own) {
       // The earlier primary was an error of this scope's own tasks: keep it, after the body's.
       (this.extraErrors ??= []).unshift(this.primary.error);
     }
     this.primary = { error };
-    if (!this.cancelled) this.cancel(error);
+    if (!this.cancelled) this.cancelFor(true, error, false);
   }
 
   private checkIdle(): void {

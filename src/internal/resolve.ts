@@ -767,7 +767,7 @@ function runService(record: InstanceRecord): Promise<unknown> {
           ),
         );
       } else if (record.state === "ready" && !record.crashed) {
-        instanceFailed(record, undefined);
+        instanceFailed(record, undefined, true);
       }
     },
     (err: unknown) => {
@@ -780,17 +780,18 @@ function runService(record: InstanceRecord): Promise<unknown> {
 }
 
 /**
- * A background task of the instance (or its `useService` function) failed, or the service ended by itself.
- * While starting, the creation fails; once ready, it is a crash (SEMANTICS 5.11).
+ * A background task of the instance (or its `useService` function) failed with `err` (any value, `undefined`
+ * too), or the service ended by itself (`ended`). While starting, the creation fails; once ready, it is a
+ * crash (SEMANTICS 5.11).
  */
-export function instanceFailed(record: InstanceRecord, err: unknown): void {
+export function instanceFailed(record: InstanceRecord, err: unknown, ended = false): void {
   if (record.state === "starting") {
     (record.pendingFailures ??= []).push(err);
     record.ownScope?.cancel();
     return;
   }
   if (record.state !== "ready" || record.crashed) {
-    if (err !== undefined)
+    if (!ended)
       logSafely(record.reg.container.logger, "warn", `${record.name} failed while being released`, err);
     return;
   }
@@ -832,7 +833,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   }
   // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
   // container reports the crash when it closes (SEMANTICS 4.5).
-  if (!received && err !== undefined) record.reg.container.reportOrphan(err, record.name);
+  if (!received && !ended) record.reg.container.reportOrphan(err, record.name);
 }
 
 function depthOf(scope: Scope): number {
