@@ -423,6 +423,26 @@ describe("hardening: any thrown value is an error", function () {
     await c.close();
   });
 
+  it("a body that catches its task's error and throws its own: both surface, the body's first (nothing lost)", async () => {
+    const { c, logger } = loggedContainer();
+    const taskError = new Error("task");
+    const bodyError = new Error("body");
+    const r = await settle(
+      c.withScope(async (s) => {
+        s.spawn(async () => {
+          throw taskError;
+        });
+        await aborted(s.signal);
+        throw bodyError;
+      }),
+    );
+    if (r.ok) expect.fail("withScope must reject");
+    expect(r.error).to.be.instanceOf(AggregateError);
+    expect((r.error as AggregateError).errors).to.deep.equal([bodyError, taskError]);
+    expect(logger.entries).to.deep.equal([]);
+    await c.close();
+  });
+
   for (const site of SITES) {
     it(`every hostile value, thrown from ${site.name}`, async () => {
       for (const [name, make] of Object.entries(HOSTILE)) {
