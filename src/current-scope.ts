@@ -1,6 +1,7 @@
 import { CancelledError } from "./errors.js";
 import type { Scope } from "./scope.js";
 import { currentAmbient } from "./internal/ambient.js";
+import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
 
 /**
  * The scope whose code is running: inside a spawned task, that task's scope; inside a factory or
@@ -37,9 +38,9 @@ export function sleep(ms: number, signal: AbortSignal | undefined = currentAmbie
       reject(signal!.reason ?? new CancelledError());
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      if (signal) removeAbortCallback(signal, onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) addAbortCallback(signal, onAbort);
   });
 }

@@ -16,6 +16,7 @@ import {
   type MaybePromise,
 } from "./internal/maybe.js";
 import { acquire, acquireFromScope, lookupInScope, resolveAllFromScope } from "./internal/resolve.js";
+import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
@@ -765,9 +766,9 @@ export class Scope implements AsyncDisposable {
       this.cancel(signal.reason);
       return noop;
     }
-    const onAbort = (): void => this.cancel(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    return () => signal.removeEventListener("abort", onAbort);
+    const cancel = (): void => this.cancel(signal.reason);
+    addAbortCallback(signal, cancel);
+    return () => removeAbortCallback(signal, cancel);
   }
 
   private spawnTask<T>(

@@ -15,6 +15,7 @@ import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./
 import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
 import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
+import { addAbortCallback, removeAbortCallback } from "./on-abort.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, releaseDeps, releaseOrphan } from "./teardown.js";
 
@@ -261,8 +262,8 @@ function join(
           holder.waitingOn?.delete(record);
         }
         if (timer !== undefined) clearTimeout(timer);
-        if (onAbort) signal!.removeEventListener("abort", onAbort);
-        if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
+        if (onAbort) removeAbortCallback(signal!, onAbort);
+        if (onAmbientAbort) removeAbortCallback(ambientSignal!, onAmbientAbort);
       },
     };
     if (afterRelease === undefined) (record.waiters ??= new Set()).add(waiter);
@@ -283,7 +284,7 @@ function join(
       signal = options?.signal;
       if (signal) {
         onAbort = () => giveUp(waiter, signal!.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
+        addAbortCallback(signal, onAbort);
       }
       const ambient = currentAmbient();
       ambientSignal = ambient?.signal;
@@ -293,7 +294,7 @@ function join(
           return;
         }
         onAmbientAbort = () => giveUp(waiter, ambientSignal!.reason);
-        ambientSignal.addEventListener("abort", onAmbientAbort, { once: true });
+        addAbortCallback(ambientSignal, onAmbientAbort);
       }
       const ms = options?.timeoutMs;
       if (ms !== undefined) {

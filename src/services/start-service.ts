@@ -1,6 +1,7 @@
 import { CancelledError, ConfigurationError, describe } from "../errors.js";
 import { logSafely } from "../logger.js";
 import { combineErrors } from "../internal/maybe.js";
+import { addAbortCallback, removeAbortCallback } from "../internal/on-abort.js";
 import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./background-task.js";
@@ -110,16 +111,16 @@ function join(
       holder,
       call,
       resolve: () => {
-        signal?.removeEventListener("abort", onAbort);
+        if (signal) removeAbortCallback(signal, onAbort);
         resolve();
       },
       reject: (error) => {
-        signal?.removeEventListener("abort", onAbort);
+        if (signal) removeAbortCallback(signal, onAbort);
         reject(error);
       },
     };
     record.waiters.add(waiter);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) addAbortCallback(signal, onAbort);
   });
 }
 
@@ -137,9 +138,9 @@ function untilSettled(promise: Promise<void>, signal?: AbortSignal): Promise<voi
   if (signal === undefined) return promise;
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    addAbortCallback(signal, onAbort);
     void promise.then(() => {
-      signal.removeEventListener("abort", onAbort);
+      removeAbortCallback(signal, onAbort);
       resolve();
     });
   });
@@ -190,7 +191,7 @@ async function acquireGroup(
   session.acquired.push(acquired);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
+  addAbortCallback(signal, onAbort);
   let failure: { error: unknown } | undefined;
   try {
     await Promise.all(
@@ -209,7 +210,7 @@ async function acquireGroup(
       ),
     );
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    removeAbortCallback(signal, onAbort);
   }
   if (failure !== undefined) throw failure.error;
 }
