@@ -60,7 +60,8 @@ export function snapshot(container: Container): GraphSnapshot {
   while (stack.length) {
     const s = stack.pop()!;
     addScope(s);
-    stack.push(...s.childScopes().reverse());
+    const children = s.childScopes();
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   const instances: GraphSnapshot["instances"] = [];
   for (const r of container.live) {
@@ -78,6 +79,46 @@ export function snapshot(container: Container): GraphSnapshot {
     });
   }
   return { scopes, instances };
+}
+
+type ScopeNode = GraphSnapshot["scopes"][number];
+
+/** Past this depth, nested scopes are indented no further (the output stays linear in the number of scopes). */
+const MAX_INDENT = 32;
+
+/**
+ * Emit a scope and everything nested in it, depth first, with an explicit stack rather than recursion (a
+ * 100,000-deep nesting costs no call stack): `open` before a scope's children, the line `close` gives after.
+ */
+function nestedEmitter(
+  lines: string[],
+  children: Map<string | undefined, ScopeNode[]>,
+  emit: { open(s: ScopeNode, indent: string): void; close(indent: string): string },
+): (top: ScopeNode) => void {
+  const indents: string[] = [];
+  const indentOf = (depth: number): string =>
+    (indents[depth] ??= "  ".repeat(Math.min(depth, MAX_INDENT) + 1));
+  return (top) => {
+    // Entries: a scope to open (with its depth), or a closing line to write.
+    const stack: (ScopeNode | string)[] = [top];
+    const depths: number[] = [0];
+    while (stack.length > 0) {
+      const item = stack.pop()!;
+      const depth = depths.pop()!;
+      if (typeof item === "string") {
+        lines.push(item);
+        continue;
+      }
+      emit.open(item, indentOf(depth));
+      stack.push(emit.close(indentOf(depth)));
+      depths.push(depth);
+      const nested = children.get(item.id) ?? [];
+      for (let i = nested.length - 1; i >= 0; i--) {
+        stack.push(nested[i]!);
+        depths.push(depth + 1);
+      }
+    }
+  };
 }
 
 const mermaidText = (s: string): string => s.replace(/["<>#]/g, (c) => `#${c.charCodeAt(0)};`);
@@ -101,13 +142,14 @@ export function toMermaid(graph: GraphSnapshot): string {
     children.set(s.parent, list);
   }
   const known = new Set(graph.scopes.map((s) => s.id));
-  const emitScope = (s: GraphSnapshot["scopes"][number], indent: string): void => {
-    lines.push(`${indent}subgraph ${s.id}["${mermaidText(`${s.name} (${s.state})`)}"]`);
-    lines.push(`${indent}  ${s.id}_anchor(( ))`);
-    for (const c of children.get(s.id) ?? []) emitScope(c, `${indent}  `);
-    lines.push(`${indent}end`);
-  };
-  for (const s of graph.scopes) if (!s.parent || !known.has(s.parent)) emitScope(s, "  ");
+  const emitScope = nestedEmitter(lines, children, {
+    open: (s, indent) => {
+      lines.push(`${indent}subgraph ${s.id}["${mermaidText(`${s.name} (${s.state})`)}"]`);
+      lines.push(`${indent}  ${s.id}_anchor(( ))`);
+    },
+    close: (indent) => `${indent}end`,
+  });
+  for (const s of graph.scopes) if (!s.parent || !known.has(s.parent)) emitScope(s);
   for (const i of graph.instances) {
     const detail = `${i.lifetime} · ${i.state} · refs ${i.refCount}`;
     lines.push(`  ${i.id}["${mermaidText(i.token)}<br/>${mermaidText(detail)}"]:::${i.lifetime}`);
@@ -144,14 +186,15 @@ export function toDot(graph: GraphSnapshot): string {
     list.push(s);
     children.set(s.parent, list);
   }
-  const emitScope = (s: GraphSnapshot["scopes"][number], indent: string): void => {
-    lines.push(`${indent}subgraph cluster_${s.id} {`);
-    lines.push(`${indent}  label="${dotText(`${s.name} (${s.state})`)}";`);
-    lines.push(`${indent}  ${s.id} [shape=point, label=""];`);
-    for (const c of children.get(s.id) ?? []) emitScope(c, `${indent}  `);
-    lines.push(`${indent}}`);
-  };
-  for (const s of graph.scopes) if (!s.parent || !known.has(s.parent)) emitScope(s, "  ");
+  const emitScope = nestedEmitter(lines, children, {
+    open: (s, indent) => {
+      lines.push(`${indent}subgraph cluster_${s.id} {`);
+      lines.push(`${indent}  label="${dotText(`${s.name} (${s.state})`)}";`);
+      lines.push(`${indent}  ${s.id} [shape=point, label=""];`);
+    },
+    close: (indent) => `${indent}}`,
+  });
+  for (const s of graph.scopes) if (!s.parent || !known.has(s.parent)) emitScope(s);
   const colors: Record<string, string> = {
     transient: "#f4f4f5",
     scoped: "#e0f2fe",

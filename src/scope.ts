@@ -12,6 +12,7 @@ import {
   deferred,
   isPromise,
   noop,
+  pushAll,
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
@@ -86,6 +87,8 @@ export class Scope implements AsyncDisposable {
   readonly id: number;
   /** @internal */
   readonly kind: ScopeKind;
+  /** @internal How many scopes are above this one (the root's is 0). */
+  readonly depth: number;
   /** References this scope holds, in acquisition order (one entry per instance held; the count is in it). */
   private refs: InstanceRecord | InstanceRecord[] | undefined = undefined;
   /** Scoped instances that belong to this scope: a short list, indexed by a map once it grows. */
@@ -117,6 +120,7 @@ export class Scope implements AsyncDisposable {
   ) {
     this.id = nextScopeId++;
     this.kind = kind;
+    this.depth = parent === undefined ? 0 : parent.depth + 1;
     this.givenName = name ?? (kind === "root" ? container.name : undefined);
   }
 
@@ -731,9 +735,13 @@ export class Scope implements AsyncDisposable {
   /** @internal Names of what still runs in this scope and below it (for ShutdownTimeoutError). */
   pendingNames(): string[] {
     const out: string[] = [];
-    if (this.tasks) for (const t of this.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${this.name})`);
-    for (let c = this.firstChild; c !== undefined; c = c.nextSibling)
-      if (c._state !== "closed") out.push(...c.pendingNames());
+    // Depth first, in order, with an explicit stack: nesting depth costs no call stack.
+    const stack: Scope[] = [this];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      if (s.tasks) for (const t of s.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${s.name})`);
+      for (let c = s.lastChild; c !== undefined; c = c.prevSibling) if (c._state !== "closed") stack.push(c);
+    }
     return out;
   }
 
@@ -930,9 +938,9 @@ export class Scope implements AsyncDisposable {
     this._state = "closed";
     const errors: unknown[] = [];
     if (this.primary) errors.push(this.primary.error);
-    if (this.extraErrors) errors.push(...this.extraErrors);
-    if (this.childErrors) errors.push(...this.childErrors);
-    errors.push(...teardown);
+    if (this.extraErrors) pushAll(errors, this.extraErrors);
+    if (this.childErrors) pushAll(errors, this.childErrors);
+    pushAll(errors, teardown);
     this.parent?.childClosed(this, errors.length > 0);
     if (errors.length) throw combineErrors(errors, `closing scope ${this.name}`);
   }

@@ -13,7 +13,15 @@ import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
 import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
 import { InstanceRecord, recordAmbient, type Carry, type Holder, type Waiter } from "./instance.js";
-import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
+import {
+  combineErrors,
+  deferred,
+  isPromise,
+  isThenable,
+  pushAll,
+  withDepth,
+  type MaybePromise,
+} from "./maybe.js";
 import { hooksOf, type ParamSpec } from "./metadata.js";
 import { addAbortCallback, removeAbortCallback } from "./on-abort.js";
 import { isCancellation } from "./task-impl.js";
@@ -465,7 +473,7 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   const r = steps();
   const fail = (): never => {
     // Failures that reached it while it was torn down (a dependency crashing meanwhile) come last.
-    errors.push(...failures(early));
+    pushAll(errors, failures(early));
     record.failureTeardown = errors.slice(1);
     throw combineErrors(errors, `creating ${record.name}`);
   };
@@ -825,7 +833,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown, ended = fal
   let received = starting.length > 0;
   for (const r of starting) instanceFailed(r, new ScopeDiedError(record.name, err));
   // Innermost scopes first: an outer one (the root pinning a singleton) would cancel them without a reason.
-  for (const scope of [...scopes].sort((a, b) => depthOf(b) - depthOf(a))) {
+  for (const scope of [...scopes].sort((a, b) => b.depth - a.depth)) {
     const died = new ScopeDiedError(record.name, err);
     if (scope.kind === "instance" && scope.onFailure) {
       scope.onFailure(died);
@@ -835,12 +843,6 @@ export function instanceFailed(record: InstanceRecord, err: unknown, ended = fal
   // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
   // container reports the crash when it closes (SEMANTICS 4.5).
   if (!received && !ended) record.reg.container.reportOrphan(err, record.name);
-}
-
-function depthOf(scope: Scope): number {
-  let d = 0;
-  for (let s = scope.parent; s; s = s.parent) d++;
-  return d;
 }
 
 // ----- cycles and paths ----------------------------------------------------------------------------------
