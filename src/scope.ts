@@ -1049,8 +1049,29 @@ export class InstanceScope extends Scope implements ServiceScope<unknown> {
   }
 }
 
+// Giving up cascades down a chain of starting instances (an abandoned creation gives up what it waited for,
+// and so on): one loop over an explicit stack, however long the chain; a give-up made meanwhile joins it.
+let givingUp = false;
+const giveUpWaiters: Waiter[] = [];
+const giveUpReasons: unknown[] = [];
+
 /** @internal Give up a pending acquisition: it rejects with `reason`. */
 export function giveUp(waiter: Waiter, reason: unknown): void {
+  if (waiter.settled) return;
+  giveUpWaiters.push(waiter);
+  giveUpReasons.push(reason);
+  if (givingUp) return;
+  givingUp = true;
+  try {
+    while (giveUpWaiters.length > 0) giveUpNow(giveUpWaiters.pop()!, giveUpReasons.pop());
+  } finally {
+    givingUp = false;
+    giveUpWaiters.length = 0;
+    giveUpReasons.length = 0;
+  }
+}
+
+function giveUpNow(waiter: Waiter, reason: unknown): void {
   if (waiter.settled) return;
   waiter.settled = true;
   waiter.cleanup();
@@ -1076,5 +1097,7 @@ export function abandonCreation(record: InstanceRecord, reason: unknown): void {
       // listeners of a factory's signal are the factory's business
     }
   }
-  if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, reason);
+  // Last to first onto the stack (we are inside giveUp's loop), so that the first is given up first.
+  const waiters = record.childWaiters ? [...record.childWaiters] : [];
+  for (let i = waiters.length - 1; i >= 0; i--) giveUp(waiters[i]!, reason);
 }

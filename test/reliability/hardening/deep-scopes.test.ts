@@ -152,6 +152,39 @@ describe("hardening: no stack depth proportional to nesting or width", function 
     await expectEmpty(c, logger);
   });
 
+  it(`a ${NESTED_BODIES.toLocaleString("en")}-deep chain of starting services is abandoned at once when its only waiter gives up`, async () => {
+    const { c, logger } = loggedContainer();
+    const n = NESTED_BODIES;
+    let abandoned = 0;
+    for (let i = 0; i < n; i++) {
+      c.register(
+        `n${i}`,
+        {
+          useFactory:
+            i === 0
+              ? (ctx) =>
+                  new Promise((_, reject) =>
+                    ctx.signal.addEventListener("abort", () => {
+                      abandoned++;
+                      reject(ctx.signal.reason);
+                    }),
+                  )
+              : (ctx) => ({ dep: ctx.deps[0] }),
+        },
+        { dependsOn: i === 0 ? [] : [`n${i - 1}`] },
+      );
+    }
+    const q = c.createScope();
+    const resolving = settle(q.resolve(`n${n - 1}`));
+    while (c.inspect().instances.length < n) await delay(10);
+    q.cancel();
+    const r = await resolving;
+    expect(r.ok).to.equal(false);
+    expect(abandoned, "the factory at the bottom of the chain saw its signal abort").to.equal(1);
+    await q.close();
+    await expectEmpty(c, logger);
+  });
+
   it(`runMain's shutdown report names a stuck task below ${HUGE.toLocaleString("en")} nested scopes`, async () => {
     const { c, logger } = loggedContainer();
     let unstick!: () => void;
