@@ -272,6 +272,25 @@ const SITES: Site[] = [
     },
   },
   {
+    name: "cancel(reason) with any reason but undefined: close() and done reject with it; undefined is none",
+    async run(v) {
+      const { c, logger } = loggedContainer();
+      const s = c.createScope();
+      s.spawn((signal) => aborted(signal));
+      s.cancel(v);
+      const closed = await settle(s.close());
+      const done = await settle(s.done);
+      if (v === undefined) {
+        expect(closed.ok && done.ok, "cancel(undefined) is cancel()").to.equal(true);
+      } else {
+        expectRejectedWith(closed, v, "close()");
+        expectRejectedWith(done, v, "done");
+      }
+      expect(logger.entries).to.deep.equal([]);
+      await c.close();
+    },
+  },
+  {
     name: "a bubble: false task: the logger receives it (error) and the scope closes cleanly",
     async run(v) {
       const { c, logger } = loggedContainer();
