@@ -2,6 +2,8 @@
 // signal's list, not a listener to the signal, so that a thousand concurrent resolves in one body never
 // trip Node's MaxListenersExceededWarning. The listener goes when the last callback does.
 
+import { combineErrors } from "./maybe.js";
+
 type Callback = () => void;
 
 /** The callbacks waiting on one signal (one alone, or a set in the order added) and the listener that runs them. */
@@ -23,22 +25,18 @@ class AbortFan {
     }
     // A copy: a callback may remove one not run yet (it then does not run); the fan stays findable until
     // the end, for that.
-    let failed = false;
-    let failure: unknown;
+    let failures: unknown[] | undefined;
     for (const callback of [...callbacks]) {
       if (!callbacks.delete(callback)) continue;
       try {
         callback();
       } catch (err) {
-        if (!failed) {
-          failed = true;
-          failure = err;
-        }
+        (failures ??= []).push(err);
       }
     }
     fans.delete(this.signal);
-    // As with separate listeners, every callback ran; what one threw goes where a listener's error goes.
-    if (failed) throw failure;
+    // As with separate listeners, every callback ran; what they threw goes where a listener's error goes.
+    if (failures) throw combineErrors(failures, "abort callbacks");
   };
 }
 

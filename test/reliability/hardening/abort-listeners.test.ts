@@ -169,19 +169,25 @@ describe("hardening: no MaxListenersExceededWarning, every listener removed", fu
     );
   });
 
-  it("a waiter removed by another's abort callback does not run; a throwing one does not stop the rest", async () => {
-    const { c } = loggedContainer();
+  it("resolves given up by their caller's signal reject in the order they were made, with its reason, and leave no listener", async () => {
+    const { c, logger } = loggedContainer();
     const order: string[] = [];
+    c.register("never", { useFactory: () => new Promise(() => undefined) });
     await c.withScope(async (s: Scope) => {
       const ctl = new AbortController();
-      c.register("never", { useFactory: () => new Promise(() => undefined) });
-      const waits = Array.from({ length: 3 }, () => settle(s.resolve("never", { signal: ctl.signal })));
-      ctl.abort(new Error("gone"));
-      const outcomes = await Promise.all(waits);
-      for (const o of outcomes) order.push(o.ok ? "resolved" : (o.error as Error).message);
+      const gone = new Error("gone");
+      const waits = Array.from({ length: 12 }, (_, i) =>
+        s.resolve("never", { signal: ctl.signal }).catch((err: unknown) => {
+          order.push(`${i}:${err === gone ? "gone" : String(err)}`);
+        }),
+      );
+      expect(listeners(ctl.signal)).to.equal(1);
+      ctl.abort(gone);
+      await Promise.all(waits);
       expect(listeners(ctl.signal)).to.equal(0);
     });
-    expect(order).to.deep.equal(["gone", "gone", "gone"]);
+    expect(order).to.deep.equal(Array.from({ length: 12 }, (_, i) => `${i}:gone`));
+    expect(logger.entries).to.deep.equal([]);
     await c.close();
   });
 });
