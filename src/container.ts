@@ -9,6 +9,7 @@ import { Scope } from "./scope.js";
 import { checkToken, tokenName, type Constructor, type Token } from "./tokens.js";
 import type { InstanceRecord } from "./internal/instance.js";
 import { isConstructible, tsyringeLifetime } from "./internal/metadata.js";
+import { pushAll } from "./internal/maybe.js";
 import { releaseOrphan } from "./internal/teardown.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 
@@ -279,7 +280,7 @@ export class Container implements AsyncDisposable {
   registrationsFor(token: Token, _forInjectAll = false): Registration[] {
     const out: Registration[] = [];
     if (this.useDecorated) for (const d of decoratedFor(token) ?? []) out.push(this.adopt(d));
-    out.push(...(this.registry.get(token) ?? []));
+    pushAll(out, this.registry.get(token) ?? []);
     if (out.length === 0) {
       const reg = this.findRegistration(token);
       if (reg) out.push(reg);
@@ -351,6 +352,6 @@ export class Container implements AsyncDisposable {
         );
       }
     }
-    errors.push(...this.orphanErrors.splice(0));
+    pushAll(errors, this.orphanErrors.splice(0));
   }
 }

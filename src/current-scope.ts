@@ -1,6 +1,7 @@
 import { CancelledError } from "./errors.js";
 import type { Scope } from "./scope.js";
 import { currentAmbient } from "./internal/ambient.js";
+import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
 import { cancelTimer, checkMs, startTimer } from "./internal/timer.js";
 
 /**
@@ -44,9 +45,9 @@ export function sleep(ms: number, signal: AbortSignal | undefined = currentAmbie
       reject(signal!.reason ?? new CancelledError());
     };
     const timer = startTimer(ms, () => {
-      signal?.removeEventListener("abort", onAbort);
+      if (signal) removeAbortCallback(signal, onAbort);
       resolve();
     });
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) addAbortCallback(signal, onAbort);
   });
 }

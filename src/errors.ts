@@ -382,12 +382,19 @@ export const SuppressedError: SuppressedErrorConstructor =
   }) as unknown as SuppressedErrorConstructor);
 export type SuppressedError = SuppressedErrorLike;
 
-/** A short, safe description of any thrown value, for messages and logs. */
+/**
+ * A short description of any thrown value, for messages and logs. It never throws: a Proxy whose traps
+ * throw, getters that throw, a null prototype or a Symbol each still get a description.
+ */
 export function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
+    if (value instanceof Error) return `${String(value.name)}: ${String(value.message)}`;
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return `[${typeof value}]`;
+    }
   }
 }

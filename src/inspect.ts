@@ -60,7 +60,8 @@ export function snapshot(container: Container): GraphSnapshot {
   while (stack.length) {
     const s = stack.pop()!;
     addScope(s);
-    stack.push(...s.childScopes().reverse());
+    const children = s.childScopes();
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   const instances: GraphSnapshot["instances"] = [];
   for (const r of container.live) {

@@ -27,12 +27,34 @@ export const consoleLogger: Logger = {
   error: (msg, ...rest) => console.error(msg, ...rest),
 };
 
-/** Log an error nobody receives, never throwing from the logger itself. */
-export function logSafely(logger: Logger, level: "warn" | "error", msg: string, err?: unknown): void {
+/**
+ * Log `msg`, with the error nobody receives when one is given (any value, `undefined` too: it is whether
+ * the argument is there that counts). Never throws: a logger that cannot format the error (a console
+ * meeting a Proxy whose traps throw) gets the line with the error's description alone.
+ */
+export function logSafely(
+  logger: Logger,
+  level: "warn" | "error",
+  msg: string,
+  ...error: [] | [err: unknown]
+): void {
+  if (error.length === 0) {
+    try {
+      logger[level](msg);
+    } catch {
+      // A broken logger must not break teardown.
+    }
+    return;
+  }
+  const err = error[0];
+  const line = `${msg}: ${describe(err)}`;
   try {
-    if (err === undefined) logger[level](msg);
-    else logger[level](`${msg}: ${describe(err)}`, err);
+    logger[level](line, err);
   } catch {
-    // A broken logger must not break teardown.
+    try {
+      logger[level](line);
+    } catch {
+      // A broken logger must not break teardown.
+    }
   }
 }

@@ -12,6 +12,7 @@ import {
   deferred,
   isPromise,
   noop,
+  pushAll,
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
@@ -22,6 +23,7 @@ import {
   lookupInScope,
   resolveAllFromScope,
 } from "./internal/resolve.js";
+import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
 import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
@@ -32,6 +34,10 @@ let nextScopeId = 1;
 /** Past this many scoped instances, a scope looks them up through a map rather than a scan. */
 const SCOPED_SCAN = 8;
 const RESOLVED = Promise.resolve();
+/** The steps of a cancellation (see `Scope.runCancels`). */
+const CANCEL = 0;
+const ABORT = 1;
+const CLOSE = 2;
 
 // `done` is a promise whose `then` marks the scope's outcome as observed (SEMANTICS 9.4: a child's error
 // is reported once, to whoever awaits or closes it).
@@ -61,7 +67,8 @@ class ScopeExtra {
   tasks: Set<TaskImpl<unknown>> | undefined = undefined;
   taskChange: Deferred<void> | undefined = undefined;
   cancelReason: unknown = undefined;
-  primary: { error: unknown } | undefined = undefined;
+  /** The error the close rejects with first (any value: the box says there is one); `own`: a task's. */
+  primary: { error: unknown; own?: boolean } | undefined = undefined;
   extraErrors: unknown[] | undefined = undefined;
   donePromise: DonePromise | undefined = undefined;
   taskOwner: TaskOwner | undefined = undefined;
@@ -87,6 +94,8 @@ export class Scope implements AsyncDisposable {
   readonly id: number;
   /** @internal */
   readonly kind: ScopeKind;
+  /** @internal How many scopes are above this one (the root's is 0). */
+  readonly depth: number;
   /** References this scope holds, in acquisition order (one entry per instance held; the count is in it). */
   private refs: InstanceRecord | InstanceRecord[] | undefined = undefined;
   /** Scoped instances that belong to this scope: a short list, indexed by a map once it grows. */
@@ -118,6 +127,7 @@ export class Scope implements AsyncDisposable {
   ) {
     this.id = nextScopeId++;
     this.kind = kind;
+    this.depth = parent === undefined ? 0 : parent.depth + 1;
     this.givenName = name ?? (kind === "root" ? container.name : undefined);
   }
 
@@ -210,10 +220,10 @@ export class Scope implements AsyncDisposable {
   private set cancelReason(v: unknown) {
     if (v !== undefined || this.x !== undefined) this.extra.cancelReason = v;
   }
-  private get primary(): { error: unknown } | undefined {
+  private get primary(): { error: unknown; own?: boolean } | undefined {
     return this.x?.primary;
   }
-  private set primary(v: { error: unknown } | undefined) {
+  private set primary(v: { error: unknown; own?: boolean } | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.primary = v;
   }
   private get extraErrors(): unknown[] | undefined {
@@ -527,26 +537,85 @@ export class Scope implements AsyncDisposable {
    * ```
    */
   cancel(reason?: unknown): void {
+    this.cancelFor(reason !== undefined, reason, false);
+  }
+
+  /**
+   * Cancel. `failed`: `reason` is an error the close rejects with, whatever its value (`undefined` too);
+   * `own`: an error of this scope's own tasks, which the body's own error does not hide (9.2).
+   */
+  private cancelFor(failed: boolean, reason: unknown, own: boolean): void {
     if (this._state === "closed" || this.cancelled) return;
     this.cancelled = true;
     this.cancelReason = reason;
-    if (reason !== undefined && !this.primary) this.primary = { error: reason };
-    const abortReason =
-      reason === undefined && !this.ctl && !this.tasks?.size && !this.pendingWaiters?.size
-        ? undefined
-        : this.abortReason();
-    if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(abortReason);
-    if (this.tasks) for (const task of this.tasks) task.cancel(abortReason);
-    // A copy: a child that closes at once unlinks itself, and so may a sibling an abort listener closes.
-    for (const child of this.childScopes()) child.cancel();
-    if (this.pendingWaiters?.size) this.giveUpWaiters(abortReason);
+    if (failed && !this.primary) this.primary = own ? { error: reason, own } : { error: reason };
+    if (Scope.cancelling) {
+      // A cancel made while others run (an abort listener's, a child's): the running loop takes it.
+      Scope.cancelScopes.push(this);
+      Scope.cancelSteps.push(ABORT);
+      return;
+    }
+    Scope.runCancels(this);
+  }
+
+  // Cancellations run in one loop over an explicit stack rather than by recursion, so that neither the
+  // nesting depth of scopes nor a chain of abort listeners (withScope calls linked to their caller's
+  // signal) costs stack: each scope is aborted (ABORT), then its children are cancelled (CANCEL), then it
+  // gives up its waiters and begins its close (CLOSE), after its children, as a recursive walk would.
+  private static cancelling = false;
+  private static readonly cancelScopes: Scope[] = [];
+  private static readonly cancelSteps: number[] = [];
+
+  private static runCancels(first: Scope): void {
+    const scopes = Scope.cancelScopes;
+    const steps = Scope.cancelSteps;
+    Scope.cancelling = true;
+    scopes.push(first);
+    steps.push(ABORT);
+    try {
+      while (scopes.length > 0) {
+        const scope = scopes.pop()!;
+        const step = steps.pop()!;
+        if (step === CANCEL) scope.cancel();
+        else if (step === CLOSE) scope.endCancel();
+        else {
+          scopes.push(scope);
+          steps.push(CLOSE);
+          scope.abortAll();
+          // Pushed last to first, so that the first child is cancelled first.
+          for (let c = scope.lastChild; c !== undefined; c = c.prevSibling) {
+            scopes.push(c);
+            steps.push(CANCEL);
+          }
+        }
+      }
+    } finally {
+      Scope.cancelling = false;
+      scopes.length = 0;
+      steps.length = 0;
+    }
+  }
+
+  /** Cancelling, first: abort the signal and every task. */
+  private abortAll(): void {
+    const ctl = this.ctl;
+    const tasks = this.tasks;
+    if (!ctl && !tasks?.size) return;
+    const reason = this.abortReason();
+    if (ctl && !ctl.signal.aborted) this.abortSignal(reason);
+    if (tasks) for (const task of tasks) task.cancel(reason);
+  }
+
+  /** Cancelling, last (after the children): give up the pending resolves, begin the close. */
+  private endCancel(): void {
+    if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
     this.beginClose();
   }
 
   /** @internal Cancel with `reason` unless the scope was cancelled or closed before; whether it took it. */
   tryCancel(reason: unknown): boolean {
     if (this._state === "closed" || this.cancelled) return false;
-    this.cancel(reason);
+    this.cancelFor(true, reason, false);
     return true;
   }
 
@@ -691,9 +760,13 @@ export class Scope implements AsyncDisposable {
   /** @internal Names of what still runs in this scope and below it (for ShutdownTimeoutError). */
   pendingNames(): string[] {
     const out: string[] = [];
-    if (this.tasks) for (const t of this.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${this.name})`);
-    for (let c = this.firstChild; c !== undefined; c = c.nextSibling)
-      if (c._state !== "closed") out.push(...c.pendingNames());
+    // Depth first, in order, with an explicit stack: nesting depth costs no call stack.
+    const stack: Scope[] = [this];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      if (s.tasks) for (const t of s.tasks) if (!t.gone) out.push(`task ${t.name} (scope ${s.name})`);
+      for (let c = s.lastChild; c !== undefined; c = c.prevSibling) if (c._state !== "closed") stack.push(c);
+    }
     return out;
   }
 
@@ -727,9 +800,9 @@ export class Scope implements AsyncDisposable {
       this.cancel(signal.reason);
       return noop;
     }
-    const onAbort = (): void => this.cancel(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    return () => signal.removeEventListener("abort", onAbort);
+    const cancel = (): void => this.cancel(signal.reason);
+    addAbortCallback(signal, cancel);
+    return () => removeAbortCallback(signal, cancel);
   }
 
   private spawnTask<T>(
@@ -780,7 +853,7 @@ export class Scope implements AsyncDisposable {
       }
       return;
     }
-    this.cancel(error);
+    this.cancelFor(true, error, true);
   }
 
   /** The body's own error always wins over a cancellation (SEMANTICS 9.2). */
@@ -795,12 +868,12 @@ export class Scope implements AsyncDisposable {
       );
       return;
     }
-    if (this.primary && this.primary.error !== this.cancelReason) {
+    if (this.primary?.own) {
       // The earlier primary was an error of this scope's own tasks: keep it, after the body's.
       (this.extraErrors ??= []).unshift(this.primary.error);
     }
     this.primary = { error };
-    if (!this.cancelled) this.cancel(error);
+    if (!this.cancelled) this.cancelFor(true, error, false);
   }
 
   private checkIdle(): void {
@@ -890,9 +963,9 @@ export class Scope implements AsyncDisposable {
     this._state = "closed";
     const errors: unknown[] = [];
     if (this.primary) errors.push(this.primary.error);
-    if (this.extraErrors) errors.push(...this.extraErrors);
-    if (this.childErrors) errors.push(...this.childErrors);
-    errors.push(...teardown);
+    if (this.extraErrors) pushAll(errors, this.extraErrors);
+    if (this.childErrors) pushAll(errors, this.childErrors);
+    pushAll(errors, teardown);
     this.parent?.childClosed(this, errors.length > 0);
     if (errors.length) throw combineErrors(errors, `closing scope ${this.name}`);
   }
@@ -1001,8 +1074,29 @@ export class InstanceScope extends Scope implements ServiceScope<unknown> {
   }
 }
 
+// Giving up cascades down a chain of starting instances (an abandoned creation gives up what it waited for,
+// and so on): one loop over an explicit stack, however long the chain; a give-up made meanwhile joins it.
+let givingUp = false;
+const giveUpWaiters: Waiter[] = [];
+const giveUpReasons: unknown[] = [];
+
 /** @internal Give up a pending acquisition: it rejects with `reason`. */
 export function giveUp(waiter: Waiter, reason: unknown): void {
+  if (waiter.settled) return;
+  giveUpWaiters.push(waiter);
+  giveUpReasons.push(reason);
+  if (givingUp) return;
+  givingUp = true;
+  try {
+    while (giveUpWaiters.length > 0) giveUpNow(giveUpWaiters.pop()!, giveUpReasons.pop());
+  } finally {
+    givingUp = false;
+    giveUpWaiters.length = 0;
+    giveUpReasons.length = 0;
+  }
+}
+
+function giveUpNow(waiter: Waiter, reason: unknown): void {
   if (waiter.settled) return;
   waiter.settled = true;
   waiter.cleanup();
@@ -1028,5 +1122,7 @@ export function abandonCreation(record: InstanceRecord, reason: unknown): void {
       // listeners of a factory's signal are the factory's business
     }
   }
-  if (record.childWaiters) for (const w of [...record.childWaiters]) giveUp(w, reason);
+  // Last to first onto the stack (we are inside giveUp's loop), so that the first is given up first.
+  const waiters = record.childWaiters ? [...record.childWaiters] : [];
+  for (let i = waiters.length - 1; i >= 0; i--) giveUp(waiters[i]!, reason);
 }

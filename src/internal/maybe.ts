@@ -47,6 +47,11 @@ export function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
+/** Append every item of `items` to `out`, in order: a loop, not `push(...items)`, whose stack use grows with the list. */
+export function pushAll<T>(out: T[], items: readonly T[]): void {
+  for (let i = 0; i < items.length; i++) out.push(items[i]!);
+}
+
 /** Combine errors by the error policy (SEMANTICS 4.1–4.2): one is itself, several an AggregateError. */
 export function combineErrors(errors: readonly unknown[], what: string): unknown {
   if (errors.length === 1) return errors[0];

@@ -21,8 +21,17 @@ import {
   type Holder,
   type Waiter,
 } from "./instance.js";
-import { combineErrors, deferred, isPromise, isThenable, withDepth, type MaybePromise } from "./maybe.js";
+import {
+  combineErrors,
+  deferred,
+  isPromise,
+  isThenable,
+  pushAll,
+  withDepth,
+  type MaybePromise,
+} from "./maybe.js";
 import { hooksOf, lacksMetadata, missingMetadata, type ParamSpec } from "./metadata.js";
+import { addAbortCallback, removeAbortCallback } from "./on-abort.js";
 import { isCancellation } from "./task-impl.js";
 import { disposeBuilt, dropRef, releaseDeps, releaseOrphan } from "./teardown.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./timer.js";
@@ -332,8 +341,8 @@ function join(
           holder.waitingOn?.delete(record);
         }
         cancelTimer(timer);
-        if (onAbort) signal!.removeEventListener("abort", onAbort);
-        if (onAmbientAbort) ambientSignal!.removeEventListener("abort", onAmbientAbort);
+        if (onAbort) removeAbortCallback(signal!, onAbort);
+        if (onAmbientAbort) removeAbortCallback(ambientSignal!, onAmbientAbort);
       },
       giveUp(reason: unknown) {
         giveUp(waiter, reason);
@@ -359,7 +368,7 @@ function join(
       signal = options?.signal;
       if (signal) {
         onAbort = () => giveUp(waiter, signal!.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
+        addAbortCallback(signal, onAbort);
       }
       const ambient = currentAmbient();
       ambientSignal = ambient?.signal;
@@ -369,7 +378,7 @@ function join(
           return;
         }
         onAmbientAbort = () => giveUp(waiter, ambientSignal!.reason);
-        ambientSignal.addEventListener("abort", onAmbientAbort, { once: true });
+        addAbortCallback(ambientSignal, onAmbientAbort);
       }
       const ms = options?.timeoutMs;
       if (ms !== undefined) {
@@ -564,7 +573,7 @@ function afterFailure(record: InstanceRecord, err: unknown): never | Promise<nev
   const r = steps();
   const fail = (): never => {
     // Failures that reached it while it was torn down (a dependency crashing meanwhile) come last.
-    errors.push(...failures(early));
+    pushAll(errors, failures(early));
     record.failureTeardown = errors.slice(1);
     throw combineErrors(errors, `creating ${record.name}`);
   };
@@ -873,7 +882,7 @@ function runService(record: InstanceRecord): Promise<unknown> {
           ),
         );
       } else if (record.state === "ready" && !record.crashed) {
-        instanceFailed(record, undefined);
+        instanceFailed(record, undefined, true);
       }
     },
     (err: unknown) => {
@@ -886,10 +895,11 @@ function runService(record: InstanceRecord): Promise<unknown> {
 }
 
 /**
- * A background task of the instance (or its `useService` function) failed, or the service ended by itself.
- * While starting, the creation fails; once ready, it is a crash (SEMANTICS 5.11).
+ * A background task of the instance (or its `useService` function) failed with `err` (any value, `undefined`
+ * too), or the service ended by itself (`ended`). While starting, the creation fails; once ready, it is a
+ * crash (SEMANTICS 5.11).
  */
-export function instanceFailed(record: InstanceRecord, err: unknown): void {
+export function instanceFailed(record: InstanceRecord, err: unknown, ended = false): void {
   if (record.state === "starting") {
     (record.pendingFailures ??= []).push(err);
     // The creation will fail: the next resolve starts afresh (SEMANTICS 2.2).
@@ -898,7 +908,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
     return;
   }
   if (record.state !== "ready" || record.crashed) {
-    if (err !== undefined)
+    if (!ended)
       logSafely(record.reg.container.logger, "warn", `${record.name} failed while being released`, err);
     return;
   }
@@ -931,7 +941,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   let received = starting.length > 0;
   for (const r of starting) instanceFailed(r, new ScopeDiedError(record.name, err));
   // Innermost scopes first: an outer one (the root pinning a singleton) would cancel them without a reason.
-  for (const scope of [...scopes].sort((a, b) => depthOf(b) - depthOf(a))) {
+  for (const scope of [...scopes].sort((a, b) => b.depth - a.depth)) {
     const died = new ScopeDiedError(record.name, err);
     if (scope.kind === "instance" && scope.onFailure) {
       scope.onFailure(died);
@@ -940,13 +950,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown): void {
   }
   // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
   // container reports the crash when it closes (SEMANTICS 4.5).
-  if (!received && err !== undefined) record.reg.container.reportOrphan(err, record.name);
-}
-
-function depthOf(scope: Scope): number {
-  let d = 0;
-  for (let s = scope.parent; s; s = s.parent) d++;
-  return d;
+  if (!received && !ended) record.reg.container.reportOrphan(err, record.name);
 }
 
 // ----- cycles and paths ----------------------------------------------------------------------------------

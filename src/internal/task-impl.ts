@@ -16,11 +16,20 @@ export interface TaskOwner {
   taskFailed(task: TaskImpl<unknown>, error: unknown): void;
 }
 
-/** Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). */
+/**
+ * Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). `reason`
+ * `undefined` means none: a thrown `undefined` is an error. Never throws (a Proxy's traps may).
+ */
 export function isCancellation(error: unknown, reason: unknown): boolean {
-  if (error === reason || error instanceof CancelledError) return true;
-  if (error instanceof Error && error.name === "AbortError") return true;
-  return error instanceof Error && reason !== undefined && error.cause === reason;
+  if (reason !== undefined && error === reason) return true;
+  try {
+    if (error instanceof CancelledError) return true;
+    if (!(error instanceof Error)) return false;
+    if (error.name === "AbortError") return true;
+    return reason !== undefined && error.cause === reason;
+  } catch {
+    return false;
+  }
 }
 
 /** A running task: its handle, its signal, and the flags that decide where its outcome goes. */
@@ -103,7 +112,7 @@ export class TaskImpl<T> implements Task<T> {
   cancel(reason?: unknown): void {
     if (this.settled || this.cancelled) return;
     this.cancelled = true;
-    this.reason = reason ?? new CancelledError(`Task ${this.name} was cancelled.`);
+    this.reason = reason !== undefined ? reason : new CancelledError(`Task ${this.name} was cancelled.`);
     try {
       this.ctl.abort(this.reason);
     } catch (err) {

@@ -4,7 +4,15 @@ import { logSafely } from "../logger.js";
 import type { Scope } from "../scope.js";
 import { checkToken, type Token } from "../tokens.js";
 import type { DepEntry, Holder, InstanceRecord } from "./instance.js";
-import { combineErrors, isPromise, isThenable, noop, withDepth, type MaybePromise } from "./maybe.js";
+import {
+  combineErrors,
+  isPromise,
+  isThenable,
+  noop,
+  pushAll,
+  withDepth,
+  type MaybePromise,
+} from "./maybe.js";
 import { hooksOf } from "./metadata.js";
 import { cancelTimer, startTimer } from "./timer.js";
 
@@ -299,8 +307,12 @@ function releaseDepsFrom(
  */
 export function dropAllRefs(scope: Scope, errors: unknown[]): MaybePromise<void> {
   const refs = scope.takeRefs();
-  const pinned = scope.takeScoped();
-  if (scope.kind === "root") pinned.unshift(...scope.container.rootPinned());
+  let pinned = scope.takeScoped();
+  if (scope.kind === "root") {
+    const singletons = scope.container.rootPinned();
+    pushAll(singletons, pinned);
+    pinned = singletons;
+  }
   for (const r of pinned) r.pinned = false;
   let pending: Promise<void>[] | undefined;
   for (const record of refs) {

@@ -1,6 +1,7 @@
 import { noop } from "../internal/maybe.js";
 import { recordOf } from "./record.js";
 import type { Service } from "./service.js";
+import { addAbortCallback, removeAbortCallback } from "../internal/on-abort.js";
 import { startService } from "./start-service.js";
 import { stopService } from "./stop-service.js";
 
@@ -44,14 +45,14 @@ export async function runService(service: Service, options: RunServiceOptions = 
     let onAbort = noop;
     const aborted = new Promise<boolean>((resolve) => {
       onAbort = () => resolve(true);
-      signal.addEventListener("abort", onAbort, { once: true });
+      addAbortCallback(signal, onAbort);
     });
     try {
       if (signal.aborted || (await Promise.race([stopped.then(() => false), aborted]))) {
         await stopService(service);
       }
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      removeAbortCallback(signal, onAbort);
     }
   } finally {
     record.runners--;

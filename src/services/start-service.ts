@@ -1,6 +1,7 @@
 import { CancelledError, describe } from "../errors.js";
 import { logSafely } from "../logger.js";
 import { combineErrors } from "../internal/maybe.js";
+import { addAbortCallback, removeAbortCallback } from "../internal/on-abort.js";
 import { checkMs } from "../internal/timer.js";
 import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, reportStuck, within } from "./settle.js";
@@ -107,16 +108,16 @@ function join(
       holder,
       call,
       resolve: () => {
-        signal?.removeEventListener("abort", onAbort);
+        if (signal) removeAbortCallback(signal, onAbort);
         resolve();
       },
       reject: (error) => {
-        signal?.removeEventListener("abort", onAbort);
+        if (signal) removeAbortCallback(signal, onAbort);
         reject(error);
       },
     };
     record.waiters.add(waiter);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal) addAbortCallback(signal, onAbort);
   });
 }
 
@@ -134,9 +135,9 @@ function untilSettled(promise: Promise<void>, signal?: AbortSignal): Promise<voi
   if (signal === undefined) return promise;
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    addAbortCallback(signal, onAbort);
     void promise.then(() => {
-      signal.removeEventListener("abort", onAbort);
+      removeAbortCallback(signal, onAbort);
       resolve();
     });
   });
@@ -187,7 +188,7 @@ async function acquireGroup(
   session.acquired.push(acquired);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
+  addAbortCallback(signal, onAbort);
   let failure: { error: unknown } | undefined;
   try {
     await Promise.all(
@@ -206,7 +207,7 @@ async function acquireGroup(
       ),
     );
   } finally {
-    signal.removeEventListener("abort", onAbort);
+    removeAbortCallback(signal, onAbort);
   }
   if (failure !== undefined) throw failure.error;
 }

@@ -103,6 +103,6 @@ export function warnCodeAfterTailCall(active: ActiveState, failure: { error: unk
     "warn",
     `State ${active.state.info.name} kept running after its call to ${active.exit?.to}() had ended it, ` +
       `and ${outcome}: was the exception of that call caught? The call decides how the state ends`,
-    failure?.error,
+    ...(failure ? [failure.error] : []),
   );
 }
