@@ -669,7 +669,8 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
       if (failed) {
         // A member that failed by itself after the group had failed, although the group gave it up (it was
         // waiting for an earlier instance's release): nobody else receives that (SEMANTICS 4.5).
-        if (!isCancellation(err, failure)) {
+        // The failure itself coming back (any value, `undefined` too) is no second error.
+        if (err !== failure && !isCancellation(err, failure)) {
           logSafely(
             record.reg.container.logger,
             "warn",
