@@ -27,6 +27,15 @@ import {
 } from "asyncscope";
 import { delay, nextTurn, propertyOptions, recordingLogger } from "../../support/helpers.js";
 
+/** A drawn value for a failure message: some (an object whose toString is not callable) cannot be printed. */
+function shown(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** The longest delay setTimeout counts; Node (and the fake clock) fire a longer one after 1 ms. */
 const MAX_DELAY = 2 ** 31 - 1;
 /** How far a value that must never fire (or fire too late to tick to) is watched. */
@@ -101,7 +110,7 @@ async function checkTime(make: () => Site, d: Drawn): Promise<void> {
       error = err;
     }
     if (d.kind === "invalid") {
-      expect(error, `${site.option}: ${String(d.ms as never)}`).to.be.instanceOf(ConfigurationError);
+      expect(error, `${site.option}: ${shown(d.ms)}`).to.be.instanceOf(ConfigurationError);
       expect((error as ConfigurationError).code).to.equal("ERR_CONFIG");
       expect((error as Error).message).to.contain(site.option);
       await nextTurn();
