@@ -5,7 +5,7 @@ import type { Adapter } from "./adapter.js";
 import type { Check } from "./graph.js";
 import type { Machine } from "./machine.js";
 import type { Scenario, Settings } from "./scenarios/scenario.js";
-import type { Summary } from "./summary.js";
+import { find, type Summary } from "./summary.js";
 import type { TargetResult } from "./targets.js";
 import { formatBytes, formatDuration, formatPercent, formatRate, formatRatio } from "./format.js";
 
@@ -23,6 +23,8 @@ export interface Report {
   readonly scenarios: readonly Scenario[];
   readonly adapters: readonly Pick<Adapter, "name" | "notes">[];
   readonly targets: readonly TargetResult[];
+  /** The adapter of the `--before` build (`asyncscope@<rev>`), when the run has one. */
+  readonly before?: string | undefined;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -109,7 +111,64 @@ function renderTargets(targets: readonly TargetResult[]): string {
   );
 }
 
+interface Metric {
+  readonly label: string;
+  /** The metric's value and its spread over the rounds, for one adapter. */
+  read(summaries: readonly Summary[], adapter: string): { value: number; spread: number } | undefined;
+  format(value: number): string;
+}
+
+function extraOf(scenario: string, key: string) {
+  return (summaries: readonly Summary[], adapter: string) => {
+    const s = find(summaries, scenario, adapter);
+    const value = s?.extras.median[key];
+    if (s === undefined || value === undefined) return undefined;
+    const range = s.extras.max[key]! - s.extras.min[key]!;
+    return { value, spread: value === 0 ? 0 : range / Math.abs(value) };
+  };
+}
+
+function medianOf(scenario: string) {
+  return (summaries: readonly Summary[], adapter: string) => {
+    const s = find(summaries, scenario, adapter);
+    return s && { value: s.median, spread: s.spread };
+  };
+}
+
+const COMPARED: readonly Metric[] = [
+  { label: "C: request cycle (time)", read: medianOf("C"), format: formatDuration },
+  { label: "C: bytes allocated per cycle", read: extraOf("C", "allocBytes"), format: formatBytes },
+  {
+    label: "C: objects allocated per cycle",
+    read: extraOf("C", "allocObjects"),
+    format: (v) => v.toFixed(1),
+  },
+  { label: "D: heap per live scope", read: medianOf("D"), format: (v) => `${formatBytes(v)}/scope` },
+  { label: "H: sequential request (time)", read: medianOf("H"), format: formatDuration },
+];
+
+/** The current build against the `--before` one, metric by metric: below 1.00× is better. */
+function renderComparison(report: Report, before: string): string {
+  const rows = COMPARED.map((metric) => {
+    const now = metric.read(report.summaries, "asyncscope");
+    const then = metric.read(report.summaries, before);
+    const cell = (m: { value: number; spread: number } | undefined) =>
+      m ? `${metric.format(m.value)} (spread ${formatPercent(m.spread)})` : "not measured";
+    const ratio = now && then && then.value !== 0 ? formatRatio(now.value / then.value) : "—";
+    return [metric.label, cell(then), cell(now), ratio];
+  });
+  return [
+    table(["metric", before, "asyncscope", `asyncscope vs ${before}`], rows),
+    "",
+    `Ratio: asyncscope (this checkout) over ${before} (built from git); below 1.00× is faster or smaller. ` +
+      "Spread: (max − min) / median over the rounds.",
+  ].join("\n");
+}
+
 export function renderReport(report: Report): string {
+  const comparison = report.before
+    ? ["", `### asyncscope vs ${report.before}`, "", renderComparison(report, report.before)]
+    : [];
   return [
     renderMachine(report),
     "",
@@ -124,6 +183,7 @@ export function renderReport(report: Report): string {
     "### asyncscope targets",
     "",
     renderTargets(report.targets),
+    ...comparison,
   ].join("\n");
 }
 

@@ -30,12 +30,14 @@ function aggregate(rounds: readonly Measurement[]): Aggregated {
   const keys = new Set(rounds.flatMap((round) => Object.keys(round.extras ?? {})));
   const medians: Record<string, number> = {};
   const maxima: Record<string, number> = {};
+  const minima: Record<string, number> = {};
   for (const key of keys) {
     const values = rounds.map((round) => round.extras?.[key]).filter((v): v is number => v !== undefined);
     medians[key] = median(values);
     maxima[key] = Math.max(...values);
+    minima[key] = Math.min(...values);
   }
-  return { median: medians, max: maxima };
+  return { median: medians, max: maxima, min: minima };
 }
 
 export function summarize(cells: readonly Cell[]): Summary[] {
@@ -52,7 +54,7 @@ export function summarize(cells: readonly Cell[]): Summary[] {
         ...cell,
         median: NaN,
         spread: NaN,
-        extras: { median: {}, max: {} },
+        extras: { median: {}, max: {}, min: {} },
         vsBaseline: undefined,
         vsFastestPeer: undefined,
       };
