@@ -22,8 +22,10 @@ export function buildBefore(rev: string, root = process.cwd()): BeforeBuild {
   let short: string;
   try {
     short = git(root, ["rev-parse", "--short", `${rev}^{commit}`]);
-  } catch {
-    throw new Error(`--before ${rev}: not a commit of this repository (try a hash, a tag or HEAD~1)`);
+  } catch (error) {
+    throw new Error(`--before ${rev}: not a commit of this repository (try a hash, a tag or HEAD~1)`, {
+      cause: error,
+    });
   }
   const dir = resolve(root, "scratch", "bench-before", short);
   if (existsSync(join(dir, "dist", "index.js"))) return { short, dir };
@@ -48,7 +50,7 @@ export function buildBefore(rev: string, root = process.cwd()): BeforeBuild {
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? String(error);
     rmSync(join(dir, "dist"), { recursive: true, force: true });
-    throw new Error(`--before ${rev}: its src/ does not compile:\n${output}`);
+    throw new Error(`--before ${rev}: its src/ does not compile:\n${output}`, { cause: error });
   }
   if (!existsSync(join(dir, "dist", "index.js"))) throw new Error(`--before ${rev}: no dist/index.js built`);
   return { short, dir };

@@ -44,7 +44,13 @@ async function main(options: Options): Promise<number> {
   let before: string | undefined;
   if (options.before !== undefined) {
     log(`building ${options.before} …`);
-    const adapter = await beforeAdapter(options.before);
+    let adapter: Adapter;
+    try {
+      adapter = await beforeAdapter(options.before);
+    } catch (error) {
+      log(error instanceof Error ? error.message : String(error));
+      return 2;
+    }
     before = adapter.name;
     // Beside the current build, rotated with the others each round.
     adapters.splice(adapters.findIndex((a) => a.name === SUBJECT) + 1, 0, adapter);
