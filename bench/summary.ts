@@ -20,6 +20,8 @@ export interface Summary {
   readonly median: number;
   readonly spread: number;
   readonly extras: Aggregated;
+  /** The measurement of each round, in round order (for ratios taken round by round). */
+  readonly rounds: readonly Measurement[];
   /** median / the baseline's median */
   readonly vsBaseline: number | undefined;
   /** median / the fastest (smallest) peer median */
@@ -55,6 +57,7 @@ export function summarize(cells: readonly Cell[]): Summary[] {
         median: NaN,
         spread: NaN,
         extras: { median: {}, max: {}, min: {} },
+        rounds: [],
         vsBaseline: undefined,
         vsFastestPeer: undefined,
       };
@@ -71,6 +74,7 @@ export function summarize(cells: readonly Cell[]): Summary[] {
       median: mid,
       spread: spread(cell.rounds.map((r) => r.value)),
       extras: aggregate(cell.rounds),
+      rounds: cell.rounds,
       vsBaseline: baseline ? mid / baseline : undefined,
       vsFastestPeer: fastestPeer ? mid / fastestPeer : undefined,
     };

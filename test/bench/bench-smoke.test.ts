@@ -119,14 +119,19 @@ describe("the benchmark's quick run with --before (a build of another revision b
     expect(run.stdout).to.match(new RegExp(`^\\| C \\| asyncscope@${short} \\|[^\\n]*allocates`, "m"));
   });
 
-  it("prints the before-and-after table with a ratio for time, bytes and objects per request cycle", () => {
+  it("prints the before-and-after table: ratios (median over median, and round by round) for time, bytes and objects per request cycle", () => {
     expect(run.stdout).to.include(`### asyncscope vs asyncscope@${short}`);
     for (const metric of [
       "C: request cycle (time)",
       "C: bytes allocated per cycle",
       "C: objects allocated per cycle",
     ]) {
-      expect(run.stdout).to.match(new RegExp(`^\\| ${escape(metric)} \\|[^\\n]*\\| [\\d.]+× \\|$`, "m"));
+      expect(run.stdout).to.match(
+        new RegExp(
+          `^\\| ${escape(metric)} \\|[^\\n]*\\| [\\d.]+× \\| [\\d.]+× \\([\\d.]+×–[\\d.]+×\\) \\|$`,
+          "m",
+        ),
+      );
     }
   });
 
