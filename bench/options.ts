@@ -9,6 +9,8 @@ export interface Options {
   readonly output: string;
   readonly scenarios: ReadonlySet<ScenarioId> | undefined;
   readonly adapters: ReadonlySet<string> | undefined;
+  /** A git revision whose build runs beside the current one as `asyncscope@<rev>` (`--before`). */
+  readonly before: string | undefined;
   readonly settings: Settings;
 }
 
@@ -18,7 +20,9 @@ export const USAGE = `usage: node --expose-gc build/bench/run.js [options]
   --scenario A,C      only these scenarios (the semantic check always runs)
   --adapter x,y       only these adapters
   --no-write          print the report without writing it (implied by --quick, --scenario, --adapter)
-  --out FILE          write the report here instead of BENCHMARKS.md`;
+  --out FILE          write the report here instead of BENCHMARKS.md
+  --before REV        also run the library built at git revision REV, as adapter asyncscope@REV, and
+                      compare the two (C, D, H, allocations); BENCH_BEFORE=REV does the same`;
 
 const FULL: Settings = {
   budget: { minCpuMs: 250, minSamples: 12 },
@@ -28,6 +32,7 @@ const FULL: Settings = {
   factoryMs: 1,
   layered: { levels: 5, width: 20, disposeMs: 10 },
   requests: 100_000,
+  allocation: { cycles: 200, windows: 5 },
 };
 
 const QUICK: Settings = {
@@ -38,6 +43,7 @@ const QUICK: Settings = {
   factoryMs: 1,
   layered: { levels: 5, width: 4, disposeMs: 2 },
   requests: 500,
+  allocation: { cycles: 20, windows: 1 },
 };
 
 function list(value: string | undefined, flag: string): Set<string> {
@@ -45,13 +51,17 @@ function list(value: string | undefined, flag: string): Set<string> {
   return new Set(value.split(",").map((item) => item.trim()));
 }
 
-export function parseOptions(argv: readonly string[]): Options {
+export function parseOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Options {
   let quick = false;
   let rounds: number | undefined;
   let write: boolean | undefined;
   let output = "BENCHMARKS.md";
   let scenarios: Set<string> | undefined;
   let adapters: Set<string> | undefined;
+  let before = env.BENCH_BEFORE || undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--quick") quick = true;
@@ -60,7 +70,10 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (arg === "--out") output = argv[++i] ?? output;
     else if (arg === "--scenario") scenarios = list(argv[++i], arg);
     else if (arg === "--adapter") adapters = list(argv[++i], arg);
-    else throw new Error(`unknown option ${arg}\n${USAGE}`);
+    else if (arg === "--before") {
+      before = argv[++i];
+      if (!before) throw new Error(`--before needs a git revision\n${USAGE}`);
+    } else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
   rounds ??= quick ? 2 : 5;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer\n${USAGE}`);
@@ -71,6 +84,7 @@ export function parseOptions(argv: readonly string[]): Options {
     output,
     scenarios: scenarios as Set<ScenarioId> | undefined,
     adapters,
+    before,
     settings: quick ? QUICK : FULL,
   };
 }

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { isNotApplicable, type Adapter } from "./adapter.js";
 import { createAdapters, PEERS, SUBJECT } from "./adapters/index.js";
+import { beforeAdapter } from "./before.js";
 import { checkAdapter, type Check } from "./graph.js";
 import { describeMachine, loadAverage } from "./machine.js";
 import { parseOptions, type Options } from "./options.js";
@@ -40,6 +41,20 @@ async function measureOnce(
 
 async function main(options: Options): Promise<number> {
   const adapters = createAdapters().filter((a) => !options.adapters || options.adapters.has(a.name));
+  let before: string | undefined;
+  if (options.before !== undefined) {
+    log(`building ${options.before} …`);
+    let adapter: Adapter;
+    try {
+      adapter = await beforeAdapter(options.before);
+    } catch (error) {
+      log(error instanceof Error ? error.message : String(error));
+      return 2;
+    }
+    before = adapter.name;
+    // Beside the current build, rotated with the others each round.
+    adapters.splice(adapters.findIndex((a) => a.name === SUBJECT) + 1, 0, adapter);
+  }
   const scenarios = allScenarios.filter((s) => !options.scenarios || options.scenarios.has(s.id));
   let failed = false;
   const loadAtStart = loadAverage();
@@ -83,7 +98,7 @@ async function main(options: Options): Promise<number> {
     }
   }
 
-  const order = [SUBJECT, ...PEERS, "baseline"];
+  const order = [SUBJECT, ...(before ? [before] : []), ...PEERS, "baseline"];
   const names = adapters.map((a) => a.name).sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const rows: Cell[] = [];
   for (const scenario of scenarios) {
@@ -105,6 +120,7 @@ async function main(options: Options): Promise<number> {
     scenarios,
     adapters,
     targets: evaluateTargets(summaries, options.settings),
+    before,
   });
   process.stdout.write(`${markdown}\n`);
   if (options.write && !failed) {
@@ -116,7 +132,7 @@ async function main(options: Options): Promise<number> {
 
 const options = (() => {
   try {
-    return parseOptions(process.argv.slice(2));
+    return parseOptions(process.argv.slice(2), process.env);
   } catch (error) {
     log(errorText(error));
     process.exit(2);

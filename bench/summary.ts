@@ -20,6 +20,8 @@ export interface Summary {
   readonly median: number;
   readonly spread: number;
   readonly extras: Aggregated;
+  /** The measurement of each round, in round order (for ratios taken round by round). */
+  readonly rounds: readonly Measurement[];
   /** median / the baseline's median */
   readonly vsBaseline: number | undefined;
   /** median / the fastest (smallest) peer median */
@@ -30,12 +32,14 @@ function aggregate(rounds: readonly Measurement[]): Aggregated {
   const keys = new Set(rounds.flatMap((round) => Object.keys(round.extras ?? {})));
   const medians: Record<string, number> = {};
   const maxima: Record<string, number> = {};
+  const minima: Record<string, number> = {};
   for (const key of keys) {
     const values = rounds.map((round) => round.extras?.[key]).filter((v): v is number => v !== undefined);
     medians[key] = median(values);
     maxima[key] = Math.max(...values);
+    minima[key] = Math.min(...values);
   }
-  return { median: medians, max: maxima };
+  return { median: medians, max: maxima, min: minima };
 }
 
 export function summarize(cells: readonly Cell[]): Summary[] {
@@ -52,7 +56,8 @@ export function summarize(cells: readonly Cell[]): Summary[] {
         ...cell,
         median: NaN,
         spread: NaN,
-        extras: { median: {}, max: {} },
+        extras: { median: {}, max: {}, min: {} },
+        rounds: [],
         vsBaseline: undefined,
         vsFastestPeer: undefined,
       };
@@ -69,6 +74,7 @@ export function summarize(cells: readonly Cell[]): Summary[] {
       median: mid,
       spread: spread(cell.rounds.map((r) => r.value)),
       extras: aggregate(cell.rounds),
+      rounds: cell.rounds,
       vsBaseline: baseline ? mid / baseline : undefined,
       vsFastestPeer: fastestPeer ? mid / fastestPeer : undefined,
     };

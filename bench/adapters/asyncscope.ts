@@ -1,7 +1,11 @@
 // asyncscope as its README shows it: `@injectable()` classes registered with a lifetime,
 // `container.createScope()` per request, `await scope.resolve(...)`, `await scope.close()`; disposal
 // through `Symbol.asyncDispose`, dependents before their dependencies.
-import { Container, injectable, Lifetime, type Scope } from "asyncscope";
+//
+// The classes are declared by `declareGraph(lib)` with the decorators of the build `lib` is, so that the
+// same adapter also runs an earlier build of the library (`--before <rev>`, see ../before.ts).
+import * as asyncscope from "asyncscope";
+import type { Container, Scope } from "asyncscope";
 import type { Adapter, ColdStart, GraphFixture, SharedFixture } from "../adapter.js";
 import {
   chainCache,
@@ -14,41 +18,62 @@ import { CONFIG_URL, recordDisposal } from "../graph.js";
 import { createSharedFactory, SharedResource } from "../shared-resource.js";
 import { ContainerAdapter } from "./container-adapter.js";
 
-@injectable()
-class Config {
-  readonly url = CONFIG_URL;
-}
-@injectable()
-class Db {
-  constructor(readonly config: Config) {}
-  [Symbol.asyncDispose](): Promise<void> {
-    return recordDisposal("Db");
+/** What the adapter takes from a build of the library (this one, or one built at another revision). */
+export type AsyncscopeLibrary = Pick<typeof asyncscope, "Container" | "injectable" | "Lifetime">;
+
+/** The graph's five classes, decorated by `lib`'s `@injectable()`. */
+function declareGraph({ injectable }: AsyncscopeLibrary) {
+  @injectable()
+  class Config {
+    readonly url = CONFIG_URL;
   }
-}
-@injectable()
-class Repo {
-  constructor(readonly db: Db) {}
-  [Symbol.asyncDispose](): Promise<void> {
-    return recordDisposal("Repo");
+  @injectable()
+  class Db {
+    constructor(readonly config: Config) {}
+    [Symbol.asyncDispose](): Promise<void> {
+      return recordDisposal("Db");
+    }
   }
-}
-@injectable()
-class Service {
-  constructor(readonly repo: Repo) {}
-}
-@injectable()
-class Handler {
-  constructor(readonly service: Service) {}
+  @injectable()
+  class Repo {
+    constructor(readonly db: Db) {}
+    [Symbol.asyncDispose](): Promise<void> {
+      return recordDisposal("Repo");
+    }
+  }
+  @injectable()
+  class Service {
+    constructor(readonly repo: Repo) {}
+  }
+  @injectable()
+  class Handler {
+    constructor(readonly service: Service) {}
+  }
+  return { Config, Db, Repo, Service, Handler };
 }
 
 export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Adapter<Scope> {
-  readonly name = "asyncscope";
-  readonly classes = { Config, Db, Repo, Service, Handler };
+  readonly classes: ReturnType<typeof declareGraph>;
   readonly disposal = { awaitsScopeDisposal: true, closesOpenScopes: true };
   readonly notes = {};
   private readonly chain = chainCache("positional");
+  private readonly Container: AsyncscopeLibrary["Container"];
+  private readonly Lifetime: AsyncscopeLibrary["Lifetime"];
+
+  /** `lib`: the build to run (this one by default); `name`: the adapter's column in the report. */
+  constructor(
+    readonly name = "asyncscope",
+    lib: AsyncscopeLibrary = asyncscope,
+  ) {
+    super();
+    this.classes = declareGraph(lib);
+    this.Container = lib.Container;
+    this.Lifetime = lib.Lifetime;
+  }
 
   protected async create(): Promise<Container> {
+    const { Config, Db, Repo, Service, Handler } = this.classes;
+    const { Container, Lifetime } = this;
     const container = new Container()
       .register(Config, { useClass: Config }, { lifetime: Lifetime.Singleton })
       .register(Db, { useClass: Db }, { lifetime: Lifetime.Singleton })
@@ -63,20 +88,20 @@ export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Ad
     return container.close();
   }
 
-  resolveSingleton(): Promise<Db> {
-    return this.container.resolve(Db);
+  resolveSingleton(): Promise<object> {
+    return this.container.resolve(this.classes.Db);
   }
 
-  lookupSingleton(): Db | undefined {
-    return this.container.root.lookup(Db);
+  lookupSingleton(): object | undefined {
+    return this.container.root.lookup(this.classes.Db);
   }
 
   createScope(): Scope {
     return this.container.createScope();
   }
 
-  resolveHandler(scope: Scope): Promise<Handler> {
-    return scope.resolve(Handler);
+  resolveHandler(scope: Scope): Promise<object> {
+    return scope.resolve(this.classes.Handler);
   }
 
   disposeScope(scope: Scope): Promise<void> {
@@ -85,11 +110,12 @@ export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Ad
 
   async requestCycle(): Promise<void> {
     const scope = this.container.createScope();
-    await scope.resolve(Handler);
+    await scope.resolve(this.classes.Handler);
     await scope.close();
   }
 
   async coldStart(spec: ChainSpec): Promise<ColdStart> {
+    const { Container, Lifetime } = this;
     const chain = this.chain(spec);
     const container = new Container();
     for (const cls of chain.classes)
@@ -98,6 +124,7 @@ export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Ad
   }
 
   async concurrentShared(count: number, factoryMs: number): Promise<SharedFixture> {
+    const { Container, Lifetime } = this;
     const factory = createSharedFactory(factoryMs);
     const container = new Container().register(
       SharedResource,
@@ -118,6 +145,7 @@ export class AsyncscopeAdapter extends ContainerAdapter<Container> implements Ad
   }
 
   async disposeGraph(spec: LayeredSpec, recorder: DisposalRecorder): Promise<GraphFixture> {
+    const { Container, Lifetime } = this;
     const graph = createLayered(spec, "positional", recorder);
     const container = new Container();
     for (const cls of graph.classes)

@@ -1,6 +1,7 @@
 // What a scenario is: one measurement of one adapter in one round, in the scenario's own unit.
 import type { Adapter, NotApplicable, ScenarioId } from "../adapter.js";
 import type { ChainSpec, LayeredSpec } from "../generated.js";
+import type { AllocationBudget } from "../allocation.js";
 import type { Budget } from "../timing.js";
 
 /** How big each scenario is; `--quick` shrinks all of it. */
@@ -12,6 +13,8 @@ export interface Settings {
   readonly factoryMs: number;
   readonly layered: LayeredSpec;
   readonly requests: number;
+  /** C: the windows that count what one request cycle allocates. */
+  readonly allocation: AllocationBudget;
 }
 
 export type Unit = "ns/op" | "bytes/scope" | "ms";
@@ -25,6 +28,7 @@ export interface Measurement {
 export interface Aggregated {
   readonly median: Readonly<Record<string, number>>;
   readonly max: Readonly<Record<string, number>>;
+  readonly min: Readonly<Record<string, number>>;
 }
 
 export interface Scenario {
