@@ -125,13 +125,13 @@ export abstract class TaskGroup implements AsyncDisposable {
 
   /** Settles when the scope has closed; rejects as `close()` does. Never an unhandled rejection by itself. */
   get done(): Promise<void> {
-    const outcome = this.#out();
+    const outcome = this.out();
     if (!outcome.done) {
       const p = new DonePromise((resolve, reject) => {
         this.outcome().then(resolve, reject);
       });
       Promise.prototype.then.call(p, undefined, noop);
-      p.onObserve = () => this.#markObserved();
+      p.onObserve = () => this.markObserved();
       outcome.done = p;
     }
     return outcome.done;
@@ -139,13 +139,13 @@ export abstract class TaskGroup implements AsyncDisposable {
 
   /** @internal Run `body` as this group's body task, finalize, close; the body's own error wins (9.2). */
   async runBody<R>(body: (group: this) => Promise<R> | R): Promise<R> {
-    const unlink = this.#linkToCaller();
+    const unlink = this.linkToCaller();
     const task = this.spawnTask(() => body(this), { name: "body" }, true);
     task.observed = true;
     let value: R | undefined;
     task.onSettle = (ok, v) => {
       if (ok) value = v as R;
-      else this.#bodyFailed(v);
+      else this.bodyFailed(v);
     };
     this.finalize();
     this.#bits |= OBSERVED;
@@ -223,13 +223,13 @@ export abstract class TaskGroup implements AsyncDisposable {
    * ```
    */
   cancel(reason?: unknown): void {
-    this.#cancelFor(reason !== undefined, reason, false);
+    this.cancelFor(reason !== undefined, reason, false);
   }
 
   /** @internal Cancel with `reason` unless the group was cancelled or closed before; whether it took it. */
   tryCancel(reason: unknown): boolean {
     if ((this.#bits & STATE) === CLOSED || this.#bits & CANCELLED) return false;
-    this.#cancelFor(true, reason, false);
+    this.cancelFor(true, reason, false);
     return true;
   }
 
@@ -244,7 +244,7 @@ export abstract class TaskGroup implements AsyncDisposable {
   finalize(): void {
     if (this.#bits & FINALIZED) return;
     this.#bits |= FINALIZED;
-    this.#checkIdle();
+    this.checkIdle();
   }
 
   /**
@@ -256,11 +256,11 @@ export abstract class TaskGroup implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    this.#markObserved();
+    this.markObserved();
     if ((this.#bits & STATE) === OPEN) {
       // The close starts here: hand out its own promise, without a handler, so that an error nobody
       // awaits is an unhandled rejection (never dropped silently).
-      this.#beginClose(true);
+      this.beginClose(true);
       return this.#closing!;
     }
     // Later calls get a fresh promise each, for the same reason.
@@ -281,19 +281,19 @@ export abstract class TaskGroup implements AsyncDisposable {
 
   /** @internal The ongoing close, started if needed; never rejects unhandled. */
   whenClosed(): Promise<void> {
-    this.#beginClose();
+    this.beginClose();
     return this.#closing!;
   }
 
   /** @internal Wait for this group to close, collecting its error into `errors` instead of throwing. */
   whenClosedQuietly(errors: unknown[]): Promise<void> {
-    this.#markObserved();
+    this.markObserved();
     return this.whenClosed().then(noop, (err: unknown) => void errors.push(err));
   }
 
   /** @internal The outcome of the close, whenever it happens, without starting it. */
   outcome(): Promise<void> {
-    return this.#closing ?? this.#out().pendingPromise();
+    return this.#closing ?? this.out().pendingPromise();
   }
 
   /** @internal Names of what still runs in this group and below it (for ShutdownTimeoutError). */
@@ -342,7 +342,7 @@ export abstract class TaskGroup implements AsyncDisposable {
     const tasks = (this.#tasks ??= new TaskSet(
       this,
       this.logger,
-      (task) => this.#taskGone(task),
+      (task) => this.taskGone(task),
       (error) => this.taskFailed(error),
     ));
     return tasks.spawn(fn, options, isBody);
@@ -373,12 +373,12 @@ export abstract class TaskGroup implements AsyncDisposable {
       }
       return;
     }
-    this.#cancelFor(true, error, true);
+    this.cancelFor(true, error, true);
   }
 
   // ----- cancellation -----------------------------------------------------------------------------------
 
-  #out(): Outcome {
+  private out(): Outcome {
     return (this.#outcome ??= new Outcome());
   }
 
@@ -386,11 +386,11 @@ export abstract class TaskGroup implements AsyncDisposable {
    * Cancel. `failed`: `reason` is an error the close rejects with, whatever its value (`undefined` too);
    * `own`: an error of this group's own tasks, which the body's own error does not hide (9.2).
    */
-  #cancelFor(failed: boolean, reason: unknown, own: boolean): void {
+  private cancelFor(failed: boolean, reason: unknown, own: boolean): void {
     if ((this.#bits & STATE) === CLOSED || this.#bits & CANCELLED) return;
     this.#bits |= CANCELLED;
     if (failed || reason !== undefined) {
-      const outcome = this.#out();
+      const outcome = this.out();
       outcome.cancelReason = reason;
       if (failed) outcome.fail(reason, own);
     }
@@ -412,11 +412,11 @@ export abstract class TaskGroup implements AsyncDisposable {
         const group = cancelGroups.pop()!;
         const step = cancelSteps.pop()!;
         if (step === CANCEL) group.cancel();
-        else if (step === CLOSE) group.#endCancel();
+        else if (step === CLOSE) group.endCancel();
         else {
           cancelGroups.push(group);
           cancelSteps.push(CLOSE);
-          group.#abortAll();
+          group.abortAll();
           // Pushed last to first, so that the first child is cancelled first.
           for (let c = group.#children?.tail; c !== undefined; c = c.linkPrev) {
             cancelGroups.push(c);
@@ -432,22 +432,22 @@ export abstract class TaskGroup implements AsyncDisposable {
   }
 
   /** Cancelling, first: abort the signal and every task. */
-  #abortAll(): void {
+  private abortAll(): void {
     const ctl = this.#ctl;
     const tasks = this.#tasks;
     if (!ctl && !tasks?.size) return;
     const reason = this.abortReason();
-    if (ctl && !ctl.signal.aborted) this.#abortSignal(reason);
+    if (ctl && !ctl.signal.aborted) this.abortSignal(reason);
     tasks?.cancelAll(reason);
   }
 
   /** Cancelling, last (after the children): give up what is pending, begin the close. */
-  #endCancel(): void {
+  private endCancel(): void {
     this.onClosing();
-    this.#beginClose();
+    this.beginClose();
   }
 
-  #abortSignal(reason: unknown): void {
+  private abortSignal(reason: unknown): void {
     try {
       this.#ctl!.abort(reason);
     } catch (err) {
@@ -456,7 +456,7 @@ export abstract class TaskGroup implements AsyncDisposable {
   }
 
   /** A call made from code running in another scope is cancelled with that code (API: conventions). */
-  #linkToCaller(): () => void {
+  private linkToCaller(): () => void {
     const ambient = currentAmbient();
     const signal = ambient?.signal;
     if (!signal || ambient.scope === this) return noop;
@@ -471,43 +471,43 @@ export abstract class TaskGroup implements AsyncDisposable {
 
   // ----- tasks ------------------------------------------------------------------------------------------
 
-  #taskGone(task: TaskImpl<unknown>): void {
+  private taskGone(task: TaskImpl<unknown>): void {
     if (task.master) this.cancel();
-    this.#checkIdle();
+    this.checkIdle();
   }
 
   /** The body's own error always wins over a cancellation (SEMANTICS 9.2). */
-  #bodyFailed(error: unknown): void {
+  private bodyFailed(error: unknown): void {
     if (this.#bits & CANCELLED && isCancellation(error, this.#outcome?.cancelReason)) return;
     if ((this.#bits & STATE) === CLOSED) {
       logSafely(this.logger, "warn", `The body of scope ${this.name} failed after it was abandoned`, error);
       return;
     }
-    this.#out().bodyFailed(error);
-    if (!(this.#bits & CANCELLED)) this.#cancelFor(true, error, false);
+    this.out().bodyFailed(error);
+    if (!(this.#bits & CANCELLED)) this.cancelFor(true, error, false);
   }
 
-  #checkIdle(): void {
+  private checkIdle(): void {
     if (this.#bits & FINALIZED && (this.#tasks?.awaited ?? 0) === 0 && (this.#bits & STATE) === OPEN)
-      this.#beginClose();
+      this.beginClose();
   }
 
   // ----- the close (SEMANTICS 3.2) ------------------------------------------------------------------------
 
-  #beginClose(handled = false): void {
+  private beginClose(handled = false): void {
     if ((this.#bits & STATE) !== OPEN) return;
     // 1. New work is refused (state is "closing"), the signal aborts, what waits on the group gives up.
     this.#bits = (this.#bits & ~STATE) | CLOSING;
-    if (this.#ctl && !this.#ctl.signal.aborted) this.#abortSignal(this.abortReason());
+    if (this.#ctl && !this.#ctl.signal.aborted) this.abortSignal(this.abortReason());
     this.onClosing();
-    const closing = (this.#closing = this.#runClose());
+    const closing = (this.#closing = this.runClose());
     if (closing !== RESOLVED && !handled) closing.catch(noop);
     const pending = this.#outcome?.pending;
     if (pending) closing.then(pending.resolve, pending.reject);
   }
 
   /** Steps 2–6; a group with no tasks and no children goes from step 2 to step 5, synchronously. */
-  #runClose(): Promise<void> {
+  private runClose(): Promise<void> {
     // 2. Finalize.
     this.#bits |= FINALIZED;
     // The root's release always waits (the container's tail), so it takes the general path.
@@ -519,18 +519,18 @@ export abstract class TaskGroup implements AsyncDisposable {
       } catch (err) {
         teardown.push(err);
       }
-      if (isPromise(released!)) return released.then(() => this.#finishClose(teardown));
+      if (isPromise(released!)) return released.then(() => this.finishClose(teardown));
       try {
-        this.#finishClose(teardown);
+        this.finishClose(teardown);
         return RESOLVED;
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return this.#runCloseAsync();
+    return this.runCloseAsync();
   }
 
-  async #runCloseAsync(): Promise<void> {
+  private async runCloseAsync(): Promise<void> {
     // 3. Wait for the awaited tasks (a cancelled group has cancelled them already).
     await this.#tasks?.awaitedDone();
     // 4. Cancel the rest and every child group, in parallel, and wait for them.
@@ -538,15 +538,15 @@ export abstract class TaskGroup implements AsyncDisposable {
     tasks?.cancelAll(this.#bits & CANCELLED ? this.abortReason() : undefined);
     const children = this.childScopes();
     for (const child of children) child.cancel();
-    await Promise.all([tasks?.allDone(), ...children.map((c) => this.#closeChild(c))]);
+    await Promise.all([tasks?.allDone(), ...children.map((c) => this.closeChild(c))]);
     // 5. Release what the group holds: dependents first, independent ones in parallel.
     const teardown: unknown[] = [];
     await this.releaseAll(teardown);
-    this.#finishClose(teardown);
+    this.finishClose(teardown);
   }
 
   /** 6. Closed: settle with the primary error first, then child errors, then the teardown's in order. */
-  #finishClose(teardown: unknown[]): void {
+  private finishClose(teardown: unknown[]): void {
     this.#deadline?.stop();
     this.#bits = (this.#bits & ~STATE) | CLOSED;
     const errors = this.#outcome ? this.#outcome.errors(teardown) : teardown;
@@ -554,7 +554,7 @@ export abstract class TaskGroup implements AsyncDisposable {
     if (errors.length) throw combineErrors(errors, `closing scope ${this.name}`);
   }
 
-  async #closeChild(child: TaskGroup): Promise<void> {
+  private async closeChild(child: TaskGroup): Promise<void> {
     try {
       await child.whenClosed();
     } catch (err) {
@@ -563,13 +563,13 @@ export abstract class TaskGroup implements AsyncDisposable {
       if (child.kind === "fork") {
         logSafely(this.logger, "error", `Fork ${child.name} of scope ${this.name} failed unobserved`, err);
       } else {
-        this.#out().addChildError(err);
+        this.out().addChildError(err);
       }
     }
   }
 
   /** Someone takes this group's outcome: a parent that kept it closed, to report its error, lets it go (9.4). */
-  #markObserved(): void {
+  private markObserved(): void {
     this.#bits |= OBSERVED;
     if ((this.#bits & STATE) === CLOSED) this.parent?.childClosed(this, true);
   }
