@@ -5,7 +5,7 @@ import type { Registration } from "./registration.js";
 import type { Token } from "./tokens.js";
 import { checkMs } from "./internal/timer.js";
 import type { InstanceRecord, Waiter } from "./internal/instance.js";
-import { isPromise, type MaybePromise } from "./internal/maybe.js";
+import { isPromise } from "./internal/maybe.js";
 import {
   acquire,
   acquireFromScope,
@@ -338,7 +338,7 @@ export class Scope extends TaskGroup {
   }
 
   /** Close step 5: drop every reference, disposing what nobody else holds; the root then ends the container. */
-  protected override releaseAll(errors: unknown[]): MaybePromise<void> {
+  protected override releaseAll(errors: unknown[]): void | Promise<void> {
     if (this.kind !== "root") return dropAllRefs(this, errors);
     return this.releaseRoot(errors);
   }

@@ -14,7 +14,7 @@ import type { SpawnOptions, Task } from "./task.js";
 import { isCancellation, type TaskImpl } from "./task-impl.js";
 import { TaskSet } from "./task-set.js";
 
-/** @internal What a group is for: the container's root, a child scope, a fork, an instance's own scope. */
+/** What a group is for: the container's root, a child scope, a fork, an instance's own scope. */
 export type GroupKind = "root" | "child" | "fork" | "instance";
 
 let nextGroupId = 1;
@@ -71,6 +71,7 @@ export abstract class TaskGroup implements AsyncDisposable {
   #deadline: Deadline | undefined = undefined;
   #ctl: AbortController | undefined = undefined;
 
+  /** @internal Made by a subclass (`Scope`). */
   constructor(parent: TaskGroup | undefined, name: string | undefined, kind: GroupKind) {
     this.id = nextGroupId++;
     this.kind = kind;
@@ -320,12 +321,12 @@ export abstract class TaskGroup implements AsyncDisposable {
     if (!failed || child.#bits & OBSERVED) this.#children?.delete(child);
   }
 
-  /** Add a new child group (made by the subclass, open, with this group as its parent). */
+  /** @internal Add a new child group (made by the subclass, open, with this group as its parent). */
   protected linkChild(child: TaskGroup): void {
     (this.#children ??= new LinkedList()).add(child);
   }
 
-  /** Validate and start a task (a body task is named "body"). */
+  /** @internal Validate and start a task (a body task is named "body"). */
   protected spawnTask<T>(
     fn: (signal: AbortSignal) => Promise<T> | T,
     options: SpawnOptions,
@@ -363,7 +364,7 @@ export abstract class TaskGroup implements AsyncDisposable {
   protected onClosing(): void {}
 
   /** Step 5: release what the group holds, collecting errors into `errors`. A sync throw is an error too. */
-  protected releaseAll(_errors: unknown[]): MaybePromise<void> {}
+  protected releaseAll(_errors: unknown[]): void | Promise<void> {}
 
   /** A task failed unobserved and bubbles: cancel the group with its error (SEMANTICS 4.3). */
   protected taskFailed(error: unknown): void {
