@@ -17,7 +17,8 @@ import { cancelTimer, checkMs, startTimer } from "./internal/timer.js";
  * ```
  */
 export function currentScope(): Scope | undefined {
-  return currentAmbient()?.scope;
+  // Every ambient scope is a Scope: a task group's tasks run in the group, which is always a Scope.
+  return currentAmbient()?.scope as Scope | undefined;
 }
 
 /**

@@ -1,9 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Scope } from "../scope.js";
+
+/**
+ * The scope some code runs in, opaque at this layer: this leaf knows no scope type (the task group and
+ * the DI scope sit above it). `currentScope()` gives it its public type, `Scope`.
+ */
+export type AmbientScope = object;
 
 /** What runs right now: the scope whose code it is, and the signal that cancels that code. */
 export interface Ambient {
-  readonly scope: Scope;
+  readonly scope: AmbientScope;
   readonly signal: AbortSignal | undefined;
 }
 

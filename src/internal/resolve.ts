@@ -981,7 +981,7 @@ function implicitRequester(scope: Scope): InstanceRecord | undefined {
 export function creationRunning(): InstanceRecord | undefined {
   const ambient = currentAmbient();
   if (ambient instanceof RecordAmbient) return ambient.record;
-  return ambient !== undefined ? instanceOwner(ambient.scope) : undefined;
+  return ambient !== undefined ? instanceOwner(ambient.scope as Scope) : undefined;
 }
 
 /** The instance whose own scope `scope` is, or is inside of, or whose code made it. */
