@@ -1,10 +1,13 @@
-import { CancelledError } from "../errors.js";
+import { CancelledError, isCancellation } from "../errors.js";
 import { logSafely, type Logger } from "../logger.js";
 import type { SpawnOptions, Task } from "../task.js";
 import { runInAmbient } from "./ambient.js";
 import type { Scope } from "../scope.js";
 import { deferred, noop, type Deferred } from "./maybe.js";
 import { cancelTimer, startTimer, type Timer } from "./timer.js";
+
+// isCancellation lives in errors.ts (tasks/ and engine/ both need it); kept here for code that imports it from here.
+export { isCancellation } from "../errors.js";
 
 /** What the owning scope learns when a task is over (settled, or abandoned as stuck). */
 export interface TaskOwner {
@@ -14,22 +17,6 @@ export interface TaskOwner {
   taskGone(task: TaskImpl<unknown>): void;
   /** The task failed, nobody had awaited it, and it bubbles. */
   taskFailed(task: TaskImpl<unknown>, error: unknown): void;
-}
-
-/**
- * Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). `reason`
- * `undefined` means none: a thrown `undefined` is an error. Never throws (a Proxy's traps may).
- */
-export function isCancellation(error: unknown, reason: unknown): boolean {
-  if (reason !== undefined && error === reason) return true;
-  try {
-    if (error instanceof CancelledError) return true;
-    if (!(error instanceof Error)) return false;
-    if (error.name === "AbortError") return true;
-    return reason !== undefined && error.cause === reason;
-  } catch {
-    return false;
-  }
 }
 
 /** A running task: its handle, its signal, and the flags that decide where its outcome goes. */
