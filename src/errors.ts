@@ -1,4 +1,4 @@
-// Larger than 300 lines because this is the whole error family in one place: one class per ErrorCode, each
+// Larger because this is the whole error family in one place (over 300 lines): one class per ErrorCode, each
 // with its doc comment and example, and the helpers every layer needs (describe, isCancellation).
 /**
  * Every error asyncscope throws extends {@link AsyncScopeError} and carries a stable `code`, so callers
