@@ -382,6 +382,7 @@ export const SuppressedError: SuppressedErrorConstructor =
   (new Proxy(SuppressedErrorPolyfill, {
     apply: (target, _this, args: [unknown, unknown, string?]) => new target(...args),
   }) as unknown as SuppressedErrorConstructor);
+/** The type of a {@link SuppressedError}: the newer `error` and the `suppressed` one it hid. */
 export type SuppressedError = SuppressedErrorLike;
 
 /**
