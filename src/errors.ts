@@ -1,3 +1,5 @@
+// Larger because this is the whole error family in one place (over 300 lines): one class per ErrorCode, each
+// with its doc comment and example, and the helpers every layer needs (describe, isCancellation).
 /**
  * Every error asyncscope throws extends {@link AsyncScopeError} and carries a stable `code`, so callers
  * branch on `err.code`, never on message text.
@@ -380,6 +382,7 @@ export const SuppressedError: SuppressedErrorConstructor =
   (new Proxy(SuppressedErrorPolyfill, {
     apply: (target, _this, args: [unknown, unknown, string?]) => new target(...args),
   }) as unknown as SuppressedErrorConstructor);
+/** The type of a {@link SuppressedError}: the newer `error` and the `suppressed` one it hid. */
 export type SuppressedError = SuppressedErrorLike;
 
 /**
@@ -396,5 +399,21 @@ export function describe(value: unknown): string {
     } catch {
       return `[${typeof value}]`;
     }
+  }
+}
+
+/**
+ * Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). `reason`
+ * `undefined` means none: a thrown `undefined` is an error. Never throws (a Proxy's traps may).
+ */
+export function isCancellation(error: unknown, reason: unknown): boolean {
+  if (reason !== undefined && error === reason) return true;
+  try {
+    if (error instanceof CancelledError) return true;
+    if (!(error instanceof Error)) return false;
+    if (error.name === "AbortError") return true;
+    return reason !== undefined && error.cause === reason;
+  } catch {
+    return false;
   }
 }

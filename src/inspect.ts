@@ -1,7 +1,5 @@
-import type { Container } from "./container.js";
 import type { Lifetime } from "./lifetimes.js";
-import { Scope } from "./scope.js";
-import type { Holder, InstanceRecord } from "./internal/instance.js";
+import type { InspectedInstance, InspectedScope, InspectSource } from "./inspect-source.js";
 
 /**
  * A picture of the live graph: scopes, instances, who holds what and how often.
@@ -36,15 +34,16 @@ export interface GraphSnapshot {
   }[];
 }
 
-const scopeId = (s: Scope): string => `s${s.id}`;
-const instanceId = (r: InstanceRecord): string => `i${r.id}`;
-const holderId = (h: Holder): string => (h instanceof Scope ? scopeId(h) : instanceId(h as InstanceRecord));
+const scopeId = (s: InspectedScope): string => `s${s.id}`;
+const instanceId = (r: InspectedInstance): string => `i${r.id}`;
+const isScope = (h: InspectedScope | InspectedInstance): h is InspectedScope => "kind" in h;
+const holderId = (h: InspectedScope | InspectedInstance): string => (isScope(h) ? scopeId(h) : instanceId(h));
 
-/** @internal Build a snapshot of a container (live scopes and instances only). */
-export function snapshot(container: Container): GraphSnapshot {
+/** @internal Build a snapshot of a container (live scopes and instances only): `container.inspect()`. */
+export function snapshot(container: InspectSource): GraphSnapshot {
   const scopes: GraphSnapshot["scopes"] = [];
-  const seen = new Set<Scope>();
-  const addScope = (s: Scope): void => {
+  const seen = new Set<InspectedScope>();
+  const addScope = (s: InspectedScope): void => {
     if (seen.has(s) || s.state === "closed") return;
     seen.add(s);
     scopes.push({
@@ -56,7 +55,7 @@ export function snapshot(container: Container): GraphSnapshot {
       ...(s.ownerRecord ? { owner: instanceId(s.ownerRecord) } : {}),
     });
   };
-  const stack: Scope[] = [container.root];
+  const stack: InspectedScope[] = [container.root];
   while (stack.length) {
     const s = stack.pop()!;
     addScope(s);
@@ -66,7 +65,7 @@ export function snapshot(container: Container): GraphSnapshot {
   const instances: GraphSnapshot["instances"] = [];
   for (const r of container.live) {
     if (r.state !== "starting" && r.state !== "ready" && r.state !== "releasing") continue;
-    for (const [h] of r.holders()) if (h instanceof Scope) addScope(h);
+    for (const [h] of r.holders()) if (isScope(h)) addScope(h);
     instances.push({
       id: instanceId(r),
       token: r.name,

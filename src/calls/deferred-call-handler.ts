@@ -4,10 +4,16 @@ import { checkMs } from "../internal/timer.js";
 import { consoleLogger, logSafely, type Logger } from "../logger.js";
 import { createCallProxy } from "./call-proxy.js";
 import { DeferredCall } from "./deferred-call.js";
-import type { Deferred, OneWay } from "./deferred.js";
+import type { Deferred, HandlerKey, OneWay } from "./deferred.js";
 import { Mailbox } from "./mailbox.js";
 
 type Method = (...args: any[]) => any;
+
+// deferred.ts names the handler's public members (HandlerKey) instead of importing this class: this type
+// stops compiling when the class gains or loses a public member that the list does not name.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+type _HandlerKeysInStep = Assert<Same<keyof DeferredCallHandler, HandlerKey>>;
 
 const STOP = Symbol("stopProcessing");
 const RESERVED = new Set(["constructor", "sync", "oneway", "process", "stopProcessing"]);

@@ -1,4 +1,14 @@
-import type { DeferredCallHandler } from "./deferred-call-handler.js";
+/**
+ * The public members of `DeferredCallHandler`, which {@link Deferred} and {@link OneWay} leave out. Named
+ * here, not read with `keyof DeferredCallHandler`, so that this file imports nothing from the handler (no
+ * import cycle); deferred-call-handler.ts fails to compile if the two lists ever differ.
+ *
+ * @example
+ * ```ts
+ * const reserved: HandlerKey = "process";
+ * ```
+ */
+export type HandlerKey = "sync" | "oneway" | "process" | "stopProcessing";
 
 /**
  * Every method of `T`, queued: same parameters, returning a promise of the method's awaited result. The
@@ -17,7 +27,7 @@ export type Deferred<T> = {
   // A plain key set (no `as` filter, no conditional keys), so that TypeScript still resolves `this.sync.m`
   // inside a subclass, where `this` is generic. `then` is left out as the proxies leave it out: they must
   // never look like promises.
-  readonly [K in Exclude<keyof T, keyof DeferredCallHandler | "then" | symbol | number>]: T[K] extends (
+  readonly [K in Exclude<keyof T, HandlerKey | "then" | symbol | number>]: T[K] extends (
     ...args: infer A
   ) => infer R
     ? (...args: A) => Promise<Awaited<R>>
@@ -35,7 +45,7 @@ export type Deferred<T> = {
  * ```
  */
 export type OneWay<T> = {
-  readonly [K in Exclude<keyof T, keyof DeferredCallHandler | "then" | symbol | number>]: T[K] extends (
+  readonly [K in Exclude<keyof T, HandlerKey | "then" | symbol | number>]: T[K] extends (
     ...args: infer A
   ) => unknown
     ? (...args: A) => void

@@ -1,10 +1,9 @@
 // The handle `Service.addTask()` returns (SEMANTICS 6.4); `close-tasks.ts` cancels a run's tasks when it
 // stops. Internal.
-import { CancelledError } from "../errors.js";
+import { CancelledError, isCancellation } from "../errors.js";
 import { logSafely, type Logger } from "../logger.js";
 import type { Task } from "../task.js";
 import { noop } from "../internal/maybe.js";
-import { isCancellation } from "../internal/task-impl.js";
 
 /** A background task of a service. Its failure crashes the stack unless someone awaited it first. */
 export class BackgroundTask<T = unknown> implements Task<T> {

@@ -1,9 +1,8 @@
-import { CancelledError, describe } from "../errors.js";
+import { CancelledError, describe, isCancellation } from "../errors.js";
 import { logSafely } from "../logger.js";
 import { combineErrors } from "../internal/maybe.js";
 import { addAbortCallback, removeAbortCallback } from "../internal/on-abort.js";
 import { checkMs } from "../internal/timer.js";
-import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./close-tasks.js";
 import { planGraph, type GraphKind } from "./dependency-graph.js";

@@ -1,9 +1,8 @@
 // Stopping a service: dropping references, its own stop(), its tasks, then its dependencies in reverse
 // (SEMANTICS 6.2, 6.3, 3.3). `stopService` (stop-service.ts) is the public entry point. Internal.
-import { TimeoutError } from "../errors.js";
+import { isCancellation, TimeoutError } from "../errors.js";
 import { logSafely } from "../logger.js";
 import { combineErrors, noop } from "../internal/maybe.js";
-import { isCancellation } from "../internal/task-impl.js";
 import { ErrorLog, outcomeOf, reportStuck, within } from "./settle.js";
 import { closeTasks } from "./close-tasks.js";
 import { EXTERNAL, recordOf, type Crash, type Holder, type ServiceRecord, type Session } from "./record.js";

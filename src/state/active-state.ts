@@ -1,13 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { consoleLogger, logSafely } from "../logger.js";
-import type { StateInfo } from "./state.js";
-
-/** @internal A decorated state, as the runner needs it. */
-export interface StateDefinition {
-  readonly info: StateInfo;
-  readonly body: (...args: unknown[]) => unknown;
-  readonly onStart: ((state: StateInfo, target: object, ...args: unknown[]) => void) | undefined;
-}
+import type { StateDefinition } from "./definition.js";
 
 /** @internal A state to enter, with the arguments of the call that asked for it. */
 export interface Entry {

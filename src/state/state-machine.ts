@@ -8,8 +8,8 @@ import {
   warnCodeAfterTailCall,
   type ActiveState,
   type Entry,
-  type StateDefinition,
 } from "./active-state.js";
+import type { StateDefinition } from "./definition.js";
 
 /**
  * The handle of a running state machine, returned by a `@state` method called from outside a running

@@ -1,20 +1,8 @@
 import { ConfigurationError } from "../errors.js";
-import type { StateDefinition } from "./active-state.js";
+import type { StateDefinition, StateInfo } from "./definition.js";
 import { enterState } from "./state-machine.js";
 
-/**
- * A state as `onStart` sees it: its name and the states it may hand over to.
- *
- * @example
- * ```ts
- * @state({ onStart: (info) => console.log(`entering ${info.name}, next: ${info.transitionsTo}`) })
- * ```
- */
-export interface StateInfo {
-  readonly name: string;
-  /** Empty for a terminal state, which may not even transition to itself. Each name once. */
-  readonly transitionsTo: readonly string[];
-}
+export type { StateInfo } from "./definition.js";
 
 /**
  * Options of {@link state}.

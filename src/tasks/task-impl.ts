@@ -1,4 +1,4 @@
-import { CancelledError } from "../errors.js";
+import { CancelledError, isCancellation } from "../errors.js";
 import { logSafely, type Logger } from "../logger.js";
 import type { SpawnOptions, Task } from "./task.js";
 import { runInAmbient, type AmbientScope } from "../internal/ambient.js";
@@ -18,21 +18,7 @@ export interface TaskOwner {
   taskFailed(task: TaskImpl<unknown>, error: unknown): void;
 }
 
-/**
- * Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). `reason`
- * `undefined` means none: a thrown `undefined` is an error. Never throws (a Proxy's traps may).
- */
-export function isCancellation(error: unknown, reason: unknown): boolean {
-  if (reason !== undefined && error === reason) return true;
-  try {
-    if (error instanceof CancelledError) return true;
-    if (!(error instanceof Error)) return false;
-    if (error.name === "AbortError") return true;
-    return reason !== undefined && error.cause === reason;
-  } catch {
-    return false;
-  }
-}
+export { isCancellation } from "../errors.js";
 
 /** A running task: its handle, its signal, and the flags that decide where its outcome goes. */
 export class TaskImpl<T> implements Task<T> {
