@@ -1,4 +1,4 @@
-// Over 300 lines: the task group is one unit (SEMANTICS 3 and 4): its public task API with its docs, the
+// Larger because the task group is one unit (SEMANTICS 3 and 4): its public task API with its docs, the
 // cancellation walk, and the close protocol numbered against SEMANTICS 3.2; the parts that stand alone
 // (task set, outcome, deadline) live next to it.
 import { CancelledError, ConfigurationError, ScopeClosedError, TimeoutError } from "../errors.js";
