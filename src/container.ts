@@ -1,5 +1,5 @@
 import type { DependencyContainer } from "tsyringe";
-import { LiveRecords } from "./internal/live.js";
+import { LinkedList } from "./internal/linked-list.js";
 import { decoratedFor, decoratedLifetime, decoratedVersion, type DecoratedService } from "./decorators.js";
 import { snapshot, type GraphSnapshot } from "./inspect.js";
 import { Lifetime } from "./lifetimes.js";
@@ -71,7 +71,7 @@ export class Container implements AsyncDisposable {
   /** @internal Shared and singleton instances by registration (one live record each). */
   readonly instances = new Map<Registration, InstanceRecord>();
   /** @internal Every record that is starting, ready or releasing. */
-  readonly live = new LiveRecords();
+  readonly live = new LinkedList<InstanceRecord>();
   /** @internal How many instances are starting (none: no resolve can be part of a creation's cycle). */
   starting = 0;
   /** @internal */

@@ -102,9 +102,9 @@ export class InstanceRecord {
   private c0 = 0;
   private h1: Holder | undefined = undefined;
   private c1 = 0;
-  /** Its neighbours in the container's live list (`LiveRecords`). */
-  livePrev: InstanceRecord | undefined = undefined;
-  liveNext: InstanceRecord | undefined = undefined;
+  /** Its neighbours in the container's live list (a `LinkedList`). */
+  linkPrev: InstanceRecord | undefined = undefined;
+  linkNext: InstanceRecord | undefined = undefined;
   /** The rarely used fields, below, made on first write. */
   private x: RecordExtra | undefined = undefined;
 
