@@ -4,30 +4,15 @@ import { decoratedFor, decoratedLifetime, decoratedVersion, type DecoratedServic
 import { snapshot, type GraphSnapshot } from "./inspect.js";
 import { Lifetime } from "./lifetimes.js";
 import { consoleLogger, logSafely, type Logger } from "./logger.js";
-import { createRegistration, Registration, type Provider, type RegisterOptions } from "./registration.js";
-import { Scope } from "./scope.js";
+import { createRegistration, type Provider, type RegisterOptions } from "./provider.js";
+import { Registration, type EngineHost, type InstanceRecord, type OwnScope } from "./engine/model.js";
+import { InstanceScope, Scope } from "./scope.js";
+import { serviceStarter, type ServiceStarter } from "./engine/starter.js";
 import { checkToken, tokenName, type Constructor, type Token } from "./tokens.js";
-import type { InstanceRecord } from "./internal/instance.js";
 import { isConstructible, tsyringeLifetime } from "./internal/metadata.js";
 import { pushAll } from "./internal/maybe.js";
-import { releaseOrphan } from "./internal/teardown.js";
+import { releaseOrphan } from "./engine/release.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
-
-/** @internal How the container starts and stops facet-style `Service` instances it creates. */
-export interface ServiceStarter {
-  isService(value: unknown): boolean;
-  start(value: unknown): Promise<unknown>;
-  stop(value: unknown): Promise<void>;
-  /** Call `onCrash` if the started service crashes later. */
-  watch(value: unknown, onCrash: (error: unknown) => void): void;
-}
-
-let defaultStarter: ServiceStarter | undefined;
-
-/** @internal Installed by the services module, so that the container knows facet-style services. */
-export function setServiceStarter(starter: ServiceStarter): void {
-  defaultStarter = starter;
-}
 
 /**
  * The options of a {@link Container}.
@@ -62,7 +47,7 @@ export interface ContainerOptions {
  * await container.close();
  * ```
  */
-export class Container implements AsyncDisposable {
+export class Container implements AsyncDisposable, EngineHost {
   readonly name: string;
   readonly logger: Logger;
   readonly defaultDisposeTimeoutMs: number | undefined;
@@ -93,7 +78,7 @@ export class Container implements AsyncDisposable {
     this.defaultDisposeTimeoutMs = checkMs(o.defaultDisposeTimeoutMs, "defaultDisposeTimeoutMs", "Container");
     this.useDecorated = o.useDecorated ?? true;
     this.fallback = o.fallback;
-    this.serviceStarter = defaultStarter;
+    this.serviceStarter = serviceStarter();
     this.root = new Scope(this, undefined, this.name, "root");
   }
 
@@ -121,7 +106,7 @@ export class Container implements AsyncDisposable {
       classDefault ?? Lifetime.Shared,
       `register(${tokenName(t)})`,
     );
-    reg.container = this;
+    reg.host = this;
     const list = this.registry.get(t);
     if (list) list.push(reg);
     else this.registry.set(t, [reg]);
@@ -242,7 +227,7 @@ export class Container implements AsyncDisposable {
       let reg = this.adopted.get(token);
       if (!reg) {
         reg = new Registration([token], "fallback", Lifetime.Transient);
-        reg.container = this;
+        reg.host = this;
         this.adopted.set(token, reg);
       }
       return reg;
@@ -260,7 +245,7 @@ export class Container implements AsyncDisposable {
         Lifetime.Shared,
         `@scopedService ${d.cls.name}`,
       );
-      reg.container = this;
+      reg.host = this;
       this.adopted.set(d, reg);
     }
     return reg;
@@ -270,7 +255,7 @@ export class Container implements AsyncDisposable {
     let reg = this.adopted.get(cls);
     if (!reg) {
       reg = createRegistration([cls], { useClass: cls }, { lifetime }, lifetime, cls.name);
-      reg.container = this;
+      reg.host = this;
       this.adopted.set(cls, reg);
     }
     return reg;
@@ -303,6 +288,11 @@ export class Container implements AsyncDisposable {
     const out: InstanceRecord[] = [];
     for (const r of this.instances.values()) if (r.pinned) out.push(r);
     return out;
+  }
+
+  /** @internal A new own scope for an instance (a child of the root). */
+  ownScope(name: string): OwnScope {
+    return new InstanceScope(this, this.root, name, "instance");
   }
 
   /** @internal An error of a disposal nobody awaits (keep-alive expiry, a crashed orphan). */

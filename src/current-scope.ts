@@ -17,7 +17,7 @@ import { cancelTimer, checkMs, startTimer } from "./internal/timer.js";
  * ```
  */
 export function currentScope(): Scope | undefined {
-  return currentAmbient()?.scope;
+  return currentAmbient()?.scope as Scope | undefined;
 }
 
 /**

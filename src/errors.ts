@@ -398,3 +398,19 @@ export function describe(value: unknown): string {
     }
   }
 }
+
+/**
+ * Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). `reason`
+ * `undefined` means none: a thrown `undefined` is an error. Never throws (a Proxy's traps may).
+ */
+export function isCancellation(error: unknown, reason: unknown): boolean {
+  if (reason !== undefined && error === reason) return true;
+  try {
+    if (error instanceof CancelledError) return true;
+    if (!(error instanceof Error)) return false;
+    if (error.name === "AbortError") return true;
+    return reason !== undefined && error.cause === reason;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,7 @@
 import type { Container } from "./container.js";
 import type { Lifetime } from "./lifetimes.js";
 import { Scope } from "./scope.js";
-import type { Holder, InstanceRecord } from "./internal/instance.js";
+import type { Holder, InstanceRecord } from "./engine/model.js";
 
 /**
  * A picture of the live graph: scopes, instances, who holds what and how often.
@@ -75,7 +75,9 @@ export function snapshot(container: Container): GraphSnapshot {
       refCount: r.refCount,
       holders: r.holders().map(([h]) => holderId(h)),
       dependsOn: r.depRecords().map(instanceId),
-      ...(r.pinned ? { pinnedBy: scopeId(r.lifetime === "singleton" ? container.root : r.scope) } : {}),
+      ...(r.pinned
+        ? { pinnedBy: scopeId(r.lifetime === "singleton" ? container.root : (r.scope as Scope)) }
+        : {}),
     });
   }
   return { scopes, instances };

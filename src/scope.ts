@@ -1,12 +1,12 @@
 import type { Container } from "./container.js";
 import { CancelledError, ConfigurationError, ScopeClosedError, TimeoutError } from "./errors.js";
 import { logSafely } from "./logger.js";
-import type { Registration } from "./registration.js";
 import type { SpawnOptions, Task } from "./task.js";
 import type { Token } from "./tokens.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 import { currentAmbient } from "./internal/ambient.js";
-import type { InstanceRecord, Waiter } from "./internal/instance.js";
+import type { InstanceRecord, Registration, Waiter } from "./engine/model.js";
+import { giveUp } from "./engine/flight.js";
 import {
   combineErrors,
   deferred,
@@ -22,9 +22,9 @@ import {
   creationRunning,
   lookupInScope,
   resolveAllFromScope,
-} from "./internal/resolve.js";
+} from "./engine/resolve.js";
 import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
-import { dropAllRefs, releaseFromScope } from "./internal/teardown.js";
+import { dropAllRefs, releaseFromScope } from "./engine/release.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
 /** @internal */
@@ -1072,57 +1072,4 @@ export class InstanceScope extends Scope implements ServiceScope<unknown> {
     }
     return this.noMoreDependentsHook();
   }
-}
-
-// Giving up cascades down a chain of starting instances (an abandoned creation gives up what it waited for,
-// and so on): one loop over an explicit stack, however long the chain; a give-up made meanwhile joins it.
-let givingUp = false;
-const giveUpWaiters: Waiter[] = [];
-const giveUpReasons: unknown[] = [];
-
-/** @internal Give up a pending acquisition: it rejects with `reason`. */
-export function giveUp(waiter: Waiter, reason: unknown): void {
-  if (waiter.settled) return;
-  giveUpWaiters.push(waiter);
-  giveUpReasons.push(reason);
-  if (givingUp) return;
-  givingUp = true;
-  try {
-    while (giveUpWaiters.length > 0) giveUpNow(giveUpWaiters.pop()!, giveUpReasons.pop());
-  } finally {
-    givingUp = false;
-    giveUpWaiters.length = 0;
-    giveUpReasons.length = 0;
-  }
-}
-
-function giveUpNow(waiter: Waiter, reason: unknown): void {
-  if (waiter.settled) return;
-  waiter.settled = true;
-  waiter.cleanup();
-  waiter.reject(reason);
-  const record = waiter.record;
-  const waiters = record.waiters;
-  if (waiters) {
-    waiters.delete(waiter);
-    if (waiters.size === 0 && record.state === "starting") abandonCreation(record, reason);
-  }
-}
-
-/** @internal Every waiter of a starting instance has gone: abort its creation (SEMANTICS 2.4). */
-export function abandonCreation(record: InstanceRecord, reason: unknown): void {
-  if (record.abandoned) return;
-  record.abandoned = true;
-  record.abandonReason = reason;
-  record.unmap();
-  if (record.ctl && !record.ctl.signal.aborted) {
-    try {
-      record.ctl.abort(reason);
-    } catch {
-      // listeners of a factory's signal are the factory's business
-    }
-  }
-  // Last to first onto the stack (we are inside giveUp's loop), so that the first is given up first.
-  const waiters = record.childWaiters ? [...record.childWaiters] : [];
-  for (let i = waiters.length - 1; i >= 0; i--) giveUp(waiters[i]!, reason);
 }

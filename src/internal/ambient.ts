@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Scope } from "../scope.js";
 
 /** What runs right now: the scope whose code it is, and the signal that cancels that code. */
 export interface Ambient {
-  readonly scope: Scope;
+  /** A `Scope` (opaque here: this leaf imports no scope; `currentScope()` types it). */
+  readonly scope: object;
   readonly signal: AbortSignal | undefined;
 }
 

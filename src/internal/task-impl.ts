@@ -1,4 +1,6 @@
-import { CancelledError } from "../errors.js";
+import { CancelledError, isCancellation } from "../errors.js";
+
+export { isCancellation };
 import { logSafely, type Logger } from "../logger.js";
 import type { SpawnOptions, Task } from "../task.js";
 import { runInAmbient } from "./ambient.js";
@@ -14,22 +16,6 @@ export interface TaskOwner {
   taskGone(task: TaskImpl<unknown>): void;
   /** The task failed, nobody had awaited it, and it bubbles. */
   taskFailed(task: TaskImpl<unknown>, error: unknown): void;
-}
-
-/**
- * Whether `error` is only the echo of a cancellation with `reason` (not an error of its own). `reason`
- * `undefined` means none: a thrown `undefined` is an error. Never throws (a Proxy's traps may).
- */
-export function isCancellation(error: unknown, reason: unknown): boolean {
-  if (reason !== undefined && error === reason) return true;
-  try {
-    if (error instanceof CancelledError) return true;
-    if (!(error instanceof Error)) return false;
-    if (error.name === "AbortError") return true;
-    return reason !== undefined && error.cause === reason;
-  } catch {
-    return false;
-  }
 }
 
 /** A running task: its handle, its signal, and the flags that decide where its outcome goes. */

@@ -1,9 +1,8 @@
 import { CancelledError, DisposeTimeoutError } from "../errors.js";
 import { Lifetime } from "../lifetimes.js";
 import { logSafely } from "../logger.js";
-import type { Scope } from "../scope.js";
 import { checkToken, type Token } from "../tokens.js";
-import type { DepEntry, Holder, InstanceRecord } from "./instance.js";
+import type { DepEntry, EngineScope, Holder, InstanceRecord } from "./model.js";
 import {
   combineErrors,
   isPromise,
@@ -12,9 +11,9 @@ import {
   pushAll,
   withDepth,
   type MaybePromise,
-} from "./maybe.js";
-import { hooksOf } from "./metadata.js";
-import { cancelTimer, startTimer } from "./timer.js";
+} from "../internal/maybe.js";
+import { hooksOf } from "../internal/metadata.js";
+import { cancelTimer, startTimer } from "../internal/timer.js";
 
 /**
  * Drop `count` references of `holder`. When nothing holds the instance any more it is released
@@ -29,7 +28,7 @@ export function dropRef(
   record.removeHolder(holder, count);
   if (record.refCount > 0 || record.pinned || record.state !== "ready") return;
   const keepAlive = record.reg.keepAliveMs;
-  const container = record.reg.container;
+  const container = record.reg.host;
   // A crashed instance (or one whose dependency crashed) is never kept alive: the next resolve needs a fresh one.
   if (
     record.lifetime === Lifetime.Shared &&
@@ -51,10 +50,10 @@ export function releaseOrphan(record: InstanceRecord): MaybePromise<void> {
   if (record.state !== "ready" || record.refCount > 0) return;
   const errors: unknown[] = [];
   const report = (): void => {
-    for (const e of errors) record.reg.container.reportOrphan(e, record.name);
+    for (const e of errors) record.reg.host.reportOrphan(e, record.name);
   };
   const done = releaseRecord(record, errors);
-  if (isPromise(done)) return record.reg.container.trackOrphan(done.then(report));
+  if (isPromise(done)) return record.reg.host.trackOrphan(done.then(report));
   report();
 }
 
@@ -121,7 +120,7 @@ function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): M
         break;
       case 5:
         record.unmap();
-        record.reg.container.live.delete(record);
+        record.reg.host.live.delete(record);
         record.markOver("disposed");
         return;
     }
@@ -196,7 +195,7 @@ export function disposeBuilt(record: InstanceRecord, value: unknown, errors: unk
 }
 
 function hasDisposeTimeout(record: InstanceRecord): boolean {
-  return (record.reg.disposeTimeoutMs ?? record.reg.container.defaultDisposeTimeoutMs) !== undefined;
+  return (record.reg.disposeTimeoutMs ?? record.reg.host.defaultDisposeTimeoutMs) !== undefined;
 }
 
 /**
@@ -209,7 +208,7 @@ function runDisposer(
   errors: unknown[],
 ): Promise<unknown> | undefined {
   const custom = record.reg.dispose;
-  const starter = record.reg.container.serviceStarter;
+  const starter = record.reg.host.serviceStarter;
   let r: unknown;
   try {
     if (custom) r = custom(value);
@@ -232,7 +231,7 @@ function runDisposer(
 
 /** Wait for a disposal, at most `disposeTimeoutMs`: then abandon it with a `DisposeTimeoutError` (3.6). */
 function bounded(record: InstanceRecord, work: Promise<unknown>, errors: unknown[]): Promise<void> {
-  const container = record.reg.container;
+  const container = record.reg.host;
   const ms = record.reg.disposeTimeoutMs ?? container.defaultDisposeTimeoutMs;
   if (ms === undefined) return work.then(noop, (err: unknown) => void errors.push(err));
   return new Promise<void>((resolve) => {
@@ -305,7 +304,7 @@ function releaseDepsFrom(
  * Closing a scope, step 5 (SEMANTICS 3.2): drop every reference it holds and unpin what belongs to it, all
  * launched in acquisition order and run in parallel; the refcounts order dependents before dependencies.
  */
-export function dropAllRefs(scope: Scope, errors: unknown[]): MaybePromise<void> {
+export function dropAllRefs(scope: EngineScope, errors: unknown[]): MaybePromise<void> {
   const refs = scope.takeRefs();
   let pinned = scope.takeScoped();
   if (scope.kind === "root") {
@@ -333,7 +332,7 @@ export function dropAllRefs(scope: Scope, errors: unknown[]): MaybePromise<void>
 }
 
 /** `scope.release(token)`: drop the scope's most recent reference for the token (SEMANTICS 1.1, 9.6). */
-export function releaseFromScope(scope: Scope, token: unknown): Promise<void> {
+export function releaseFromScope(scope: EngineScope, token: unknown): Promise<void> {
   const t = checkToken(token, "release");
   const refs = scope.refList();
   if (refs.length === 0) return Promise.resolve();
@@ -358,7 +357,7 @@ export function releaseFromScope(scope: Scope, token: unknown): Promise<void> {
   return Promise.resolve();
 }
 
-function aliasChain(scope: Scope, token: Token): Token[] {
+function aliasChain(scope: EngineScope, token: Token): Token[] {
   const out: Token[] = [token];
   let reg = scope.container.findRegistration(token);
   for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++) {

@@ -9,18 +9,21 @@ import {
 import { Lifetime } from "../lifetimes.js";
 import { logSafely } from "../logger.js";
 import { describeResolution, noteCreationFailure } from "../resolution-info.js";
-import type { FactoryContext, Registration } from "../registration.js";
-import { InstanceScope, Scope, giveUp } from "../scope.js";
 import { checkToken, tokenName, type AnyToken, type Token } from "../tokens.js";
-import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "./ambient.js";
+import { currentAmbient, runInAmbient, runSyncInAmbient, type Ambient } from "../internal/ambient.js";
 import {
   InstanceRecord,
   recordAmbient,
   type Carry,
   type DepEntry,
+  type EngineFactoryContext,
+  type EngineScope,
   type Holder,
+  type OwnScope,
+  type Registration,
   type Waiter,
-} from "./instance.js";
+} from "./model.js";
+import { giveUp } from "./flight.js";
 import {
   combineErrors,
   deferred,
@@ -29,12 +32,12 @@ import {
   pushAll,
   withDepth,
   type MaybePromise,
-} from "./maybe.js";
-import { hooksOf, lacksMetadata, missingMetadata, type ParamSpec } from "./metadata.js";
-import { addAbortCallback, removeAbortCallback } from "./on-abort.js";
-import { isCancellation } from "./task-impl.js";
-import { disposeBuilt, dropRef, releaseDeps, releaseOrphan } from "./teardown.js";
-import { cancelTimer, checkMs, startTimer, type Timer } from "./timer.js";
+} from "../internal/maybe.js";
+import { hooksOf, lacksMetadata, missingMetadata, type ParamSpec } from "../internal/metadata.js";
+import { addAbortCallback, removeAbortCallback } from "../internal/on-abort.js";
+import { isCancellation } from "../errors.js";
+import { disposeBuilt, dropRef, releaseDeps, releaseOrphan } from "./release.js";
+import { cancelTimer, checkMs, startTimer, type Timer } from "../internal/timer.js";
 
 /** The options of an acquisition; `resolveAll` adds where to note what it acquired (a key no caller has). */
 const ACQUIRED = Symbol("acquired");
@@ -47,7 +50,7 @@ interface AcquireOptions {
 
 /** `scope.resolve(token)`: +1 reference held by the scope. */
 export function acquireFromScope(
-  scope: Scope,
+  scope: EngineScope,
   token: unknown,
   options?: AcquireOptions,
 ): MaybePromise<unknown> {
@@ -60,7 +63,7 @@ export function acquireFromScope(
  * `scope.resolveAll(token)`: every provider, in registration order, one after another. All or nothing: when
  * one fails, the references taken for the others are dropped again, last first, before it rejects.
  */
-export async function resolveAllFromScope(scope: Scope, token: unknown): Promise<unknown[]> {
+export async function resolveAllFromScope(scope: EngineScope, token: unknown): Promise<unknown[]> {
   const t = checkToken(token, "resolveAll");
   const regs = scope.container.registrationsFor(t);
   const values: unknown[] = [];
@@ -84,7 +87,7 @@ export async function resolveAllFromScope(scope: Scope, token: unknown): Promise
 }
 
 /** `scope.lookup(token)`: the ready instance (+1 reference) or undefined; never creates, never waits. */
-export function lookupInScope(scope: Scope, token: unknown): unknown {
+export function lookupInScope(scope: EngineScope, token: unknown): unknown {
   const t = checkToken(token, "lookup");
   let reg = scope.container.findRegistration(t);
   for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++)
@@ -106,7 +109,7 @@ export function lookupInScope(scope: Scope, token: unknown): unknown {
 export function acquire(
   holder: Holder,
   token: Token,
-  scope: Scope,
+  scope: EngineScope,
   requester: InstanceRecord | undefined,
   longLived: boolean,
   options: AcquireOptions | undefined,
@@ -128,7 +131,7 @@ function acquireReg(
   holder: Holder,
   reg: Registration,
   token: Token,
-  scope: Scope,
+  scope: EngineScope,
   requester: InstanceRecord | undefined,
   longLived: boolean,
   options: AcquireOptions | undefined,
@@ -205,7 +208,7 @@ function acquireReg(
   let result: MaybePromise<unknown>;
   try {
     result = withDepth(create, record, undefined);
-    if (!isPromise(result) && lifetime === Lifetime.Transient && holder instanceof Scope) {
+    if (!isPromise(result) && lifetime === Lifetime.Transient && !(holder instanceof InstanceRecord)) {
       let dissolved = false;
       try {
         dissolved = dissolve(record, result, holder, options?.[ACQUIRED]);
@@ -255,7 +258,7 @@ function acquireReg(
 function dissolve(
   record: InstanceRecord,
   value: unknown,
-  scope: Scope,
+  scope: EngineScope,
   acquired: InstanceRecord[] | undefined,
 ): boolean {
   const reg = record.reg;
@@ -299,7 +302,7 @@ function dissolve(
 
 /** Add one reference from `holder` to a ready record. */
 export function addRef(record: InstanceRecord, holder: Holder): void {
-  if (holder instanceof Scope) {
+  if (!(holder instanceof InstanceRecord)) {
     if (record.countOf(holder) === 0) holder.addRefEntry(record);
   } else {
     holder.addDep(record);
@@ -333,7 +336,7 @@ function join(
       resolve,
       reject,
       cleanup() {
-        if (holder instanceof Scope) {
+        if (!(holder instanceof InstanceRecord)) {
           holder.pendingWaiters?.delete(waiter);
           by?.waitingOn?.delete(record);
         } else {
@@ -361,7 +364,7 @@ function join(
         }
       });
     }
-    if (holder instanceof Scope) {
+    if (!(holder instanceof InstanceRecord)) {
       (holder.pendingWaiters ??= new Set()).add(waiter);
       // A creation waiting through a scope: the waits-for edge the cycle check follows.
       if (by !== undefined) (by.waitingOn ??= new Set()).add(record);
@@ -457,7 +460,7 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
     noteCreationFailure(e, record, carried !== undefined && record.carrying?.includes(carried) === true);
   }
   record.unmap();
-  const container = record.reg.container;
+  const container = record.reg.host;
   container.live.delete(record);
   record.markOver("failed");
   const carry = carryOf(err);
@@ -465,7 +468,7 @@ function creationFailed(record: InstanceRecord, err: unknown, thrown = false): v
   const delivered =
     settleWaiters(record, (w) => {
       w.reject(err);
-      if (w.holder instanceof Scope) received = true;
+      if (!(w.holder instanceof InstanceRecord)) received = true;
       else {
         if (carry) {
           carry.carriers++;
@@ -615,12 +618,12 @@ function acquireParam(record: InstanceRecord, spec: ParamSpec): MaybePromise<unk
       ? (raw as Token)
       : checkToken(raw as AnyToken, `${record.name} constructor`);
   if (spec.multiple) return acquireAll(record, token);
-  if (spec.optional && !record.reg.container.canResolve(token)) return undefined;
+  if (spec.optional && !record.reg.host.canResolve(token)) return undefined;
   return acquire(record, token, record.scope, record, record.longLived, undefined);
 }
 
 async function acquireAll(record: InstanceRecord, token: Token): Promise<unknown[]> {
-  const regs = record.reg.container.registrationsFor(token, true);
+  const regs = record.reg.host.registrationsFor(token, true);
   return acquireGroup(
     record,
     regs.map(
@@ -672,7 +675,7 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
         // The failure itself coming back (any value, `undefined` too) is no second error.
         if (err !== failure && !isCancellation(err, failure)) {
           logSafely(
-            record.reg.container.logger,
+            record.reg.host.logger,
             "warn",
             `A parallel dependency of ${record.name} failed after its group had failed`,
             err,
@@ -723,7 +726,7 @@ function acquireGroup(record: InstanceRecord, starts: (() => MaybePromise<unknow
 /** What `currentScope()` sees while an instance is built: its own scope, made only if someone asks. */
 class RecordAmbient implements Ambient {
   constructor(readonly record: InstanceRecord) {}
-  get scope(): Scope {
+  get scope(): EngineScope {
     return ownScopeOf(this.record);
   }
   get signal(): AbortSignal {
@@ -741,10 +744,10 @@ function construct(cls: new (...args: unknown[]) => unknown, args: unknown[]): u
 }
 
 /** The instance's own task scope, made on first use (SEMANTICS 3.5, 5.10, 5.11). */
-export function ownScopeOf(record: InstanceRecord): Scope {
+export function ownScopeOf(record: InstanceRecord): OwnScope {
   if (!record.ownScope) {
-    const container = record.reg.container;
-    const own = new InstanceScope(container, container.root, record.name, "instance");
+    const container = record.reg.host;
+    const own = container.ownScope(record.name);
     own.onFailure = (err) => instanceFailed(record, err);
     own.ownerRecord = record;
     record.ownScope = own;
@@ -778,7 +781,7 @@ function build(record: InstanceRecord, args: unknown[], deps: unknown[]): MaybeP
   return afterBuild(record, value);
 }
 
-function factoryContext(record: InstanceRecord, deps: unknown[]): FactoryContext {
+function factoryContext(record: InstanceRecord, deps: unknown[]): EngineFactoryContext {
   return {
     deps,
     get signal() {
@@ -818,7 +821,7 @@ function afterBuild(record: InstanceRecord, value: unknown): MaybePromise<unknow
     throw record.pendingFailures[0];
   }
   const hooks = hooksOf(value);
-  const start = record.reg.container.serviceStarter;
+  const start = record.reg.host.serviceStarter;
   const isService = start !== undefined && start.isService(value);
   if (!isService && (!hooks || hooks.init.length === 0)) return value;
   // Something can still fail: remember the value, to dispose it if it does.
@@ -854,7 +857,7 @@ async function runHooks(record: InstanceRecord, value: unknown, names: (string |
 
 /** A `useService` function: a task in the instance's own scope that calls `register(value)` once. */
 function runService(record: InstanceRecord): Promise<unknown> {
-  const own = ownScopeOf(record) as InstanceScope;
+  const own = ownScopeOf(record);
   const registered = deferred<unknown>();
   let hasValue = false;
   own.registerHook = (value: unknown) => {
@@ -909,13 +912,12 @@ export function instanceFailed(record: InstanceRecord, err: unknown, ended = fal
     return;
   }
   if (record.state !== "ready" || record.crashed) {
-    if (!ended)
-      logSafely(record.reg.container.logger, "warn", `${record.name} failed while being released`, err);
+    if (!ended) logSafely(record.reg.host.logger, "warn", `${record.name} failed while being released`, err);
     return;
   }
   record.crashed = true;
   record.ownScope?.cancel();
-  const scopes = new Set<Scope>();
+  const scopes = new Set<EngineScope>();
   // Dependents that nobody holds (in their keep-alive window) are disposed now; dependents still starting
   // fail their creation (their waiters are not holders yet).
   const idle: InstanceRecord[] = [];
@@ -924,10 +926,10 @@ export function instanceFailed(record: InstanceRecord, err: unknown, ended = fal
   const queue = [record];
   while (queue.length) {
     const r = queue.pop()!;
-    if (r.pinned) scopes.add(r.lifetime === Lifetime.Singleton ? r.reg.container.root : r.scope);
+    if (r.pinned) scopes.add(r.lifetime === Lifetime.Singleton ? r.reg.host.root : r.scope);
     else if (r.refCount === 0) idle.push(r);
     for (const [holder] of r.holders()) {
-      if (holder instanceof Scope) scopes.add(holder);
+      if (!(holder instanceof InstanceRecord)) scopes.add(holder);
       else if (!seen.has(holder)) {
         seen.add(holder);
         if (holder.state === "starting") starting.push(holder);
@@ -951,7 +953,7 @@ export function instanceFailed(record: InstanceRecord, err: unknown, ended = fal
   }
   // No scope took a ScopeDiedError (none holds it, or each was already cancelled with its own reason): the
   // container reports the crash when it closes (SEMANTICS 4.5).
-  if (!received && !ended) record.reg.container.reportOrphan(err, record.name);
+  if (!received && !ended) record.reg.host.reportOrphan(err, record.name);
 }
 
 // ----- cycles and paths ----------------------------------------------------------------------------------
@@ -971,7 +973,7 @@ function pathOf(record: InstanceRecord | undefined): string[] {
  * owner of the instance scope it goes through (`ctx.scope`, a child of it, `currentScope()` in a task of
  * it), else the creation whose code runs now (a factory or constructor resolving through any scope).
  */
-function implicitRequester(scope: Scope): InstanceRecord | undefined {
+function implicitRequester(scope: EngineScope): InstanceRecord | undefined {
   if (scope.container.starting === 0) return undefined;
   const r = instanceOwner(scope) ?? creationRunning();
   return r !== undefined && r.state === "starting" && !r.failing ? r : undefined;
@@ -981,12 +983,12 @@ function implicitRequester(scope: Scope): InstanceRecord | undefined {
 export function creationRunning(): InstanceRecord | undefined {
   const ambient = currentAmbient();
   if (ambient instanceof RecordAmbient) return ambient.record;
-  return ambient !== undefined ? instanceOwner(ambient.scope) : undefined;
+  return ambient !== undefined ? instanceOwner(ambient.scope as EngineScope) : undefined;
 }
 
 /** The instance whose own scope `scope` is, or is inside of, or whose code made it. */
-function instanceOwner(scope: Scope): InstanceRecord | undefined {
-  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) {
+function instanceOwner(scope: EngineScope): InstanceRecord | undefined {
+  for (let s: EngineScope | undefined = scope; s !== undefined; s = s.parent) {
     if (s.kind === "instance") return s.ownerRecord;
     const made = s.madeBy;
     if (made !== undefined) return made;
@@ -999,7 +1001,7 @@ function instanceOwner(scope: Scope): InstanceRecord | undefined {
  * A scoped one is the same instance only in the same scope; but one asked for again inside an instance's own
  * scope would be asked for again by each new instance, without end: that is a cycle too.
  */
-function checkNewCycle(reg: Registration, scope: Scope, requester: InstanceRecord | undefined): void {
+function checkNewCycle(reg: Registration, scope: EngineScope, requester: InstanceRecord | undefined): void {
   if (reg.starting === 0) return;
   const up: InstanceRecord[] = [];
   for (let r = requester; r; r = r.parent) {
@@ -1046,7 +1048,11 @@ function checkJoinCycle(target: InstanceRecord, requester: InstanceRecord | unde
 
 /** The ready instance a request with no requester is made for: a lazy `ctx.resolve`, or its own scope. */
 function lazyHolder(holder: Holder): InstanceRecord | undefined {
-  const r = holder instanceof Scope ? (holder.kind === "instance" ? holder.ownerRecord : undefined) : holder;
+  const r = !(holder instanceof InstanceRecord)
+    ? holder.kind === "instance"
+      ? holder.ownerRecord
+      : undefined
+    : holder;
   return r !== undefined && r.state === "ready" ? r : undefined;
 }
 
