@@ -16,13 +16,8 @@ import {
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
-import {
-  acquire,
-  acquireFromScope,
-  creationRunning,
-  lookupInScope,
-  resolveAllFromScope,
-} from "./engine/resolve.js";
+import { acquire, acquireFromScope, lookupInScope, resolveAllFromScope } from "./engine/resolve.js";
+import { creationRunning } from "./engine/own-scope.js";
 import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
 import { dropAllRefs, releaseFromScope } from "./engine/release.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";

@@ -86,6 +86,15 @@ export interface OwnScope extends EngineScope {
   spawnService(name: string, fn: () => Promise<void>): ServiceTask;
 }
 
+/** The options of an acquisition; `resolveAll` adds where to note what it acquired (a key no caller has). */
+export const ACQUIRED = Symbol("acquired");
+
+export interface AcquireOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  [ACQUIRED]?: InstanceRecord[];
+}
+
 /** What a factory receives, as the engine builds it (the public `FactoryContext` types `scope` as `Scope`). */
 export interface EngineFactoryContext {
   deps: unknown[];
