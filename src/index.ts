@@ -22,7 +22,7 @@ export type { ContainerOptions } from "./container.js";
 export type { DependencyList, ServiceOptions } from "./options.js";
 export type { Provider, FactoryContext, RegisterOptions } from "./provider.js";
 export { Scope } from "./scope.js";
-export type { ServiceScope } from "./scope.js";
+export type { ServiceScope } from "./instance-scope.js";
 export type { Logger } from "./logger.js";
 
 // Tasks

@@ -1,7 +1,8 @@
 import { ConfigurationError } from "./errors.js";
 import { Lifetime } from "./lifetimes.js";
 import { checkToken, type Constructor, type Token } from "./tokens.js";
-import type { Scope, ServiceScope } from "./scope.js";
+import type { Scope } from "./scope.js";
+import type { ServiceScope } from "./instance-scope.js";
 import { checkOptions, type ServiceOptions } from "./options.js";
 import { Registration, type EngineFactoryContext, type OwnScope } from "./engine/model.js";
 

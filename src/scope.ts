@@ -16,10 +16,10 @@ import {
   type Deferred,
   type MaybePromise,
 } from "./internal/maybe.js";
-import { acquire, acquireFromScope, lookupInScope, resolveAllFromScope } from "./engine/resolve.js";
+import { acquire, acquireFor, lookupFor, acquireAllFor } from "./engine/resolve.js";
 import { creationRunning } from "./engine/own-scope.js";
 import { addAbortCallback, removeAbortCallback } from "./internal/on-abort.js";
-import { dropAllRefs, releaseFromScope } from "./engine/release.js";
+import { releaseHeld, releaseOne } from "./engine/release.js";
 import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.js";
 
 /** @internal */
@@ -335,7 +335,7 @@ export class Scope implements AsyncDisposable {
     }
     try {
       this.assertOpen("resolve");
-      const value = acquireFromScope(this, token, options);
+      const value = acquireFor(this, token, options);
       return isPromise(value) ? (value as Promise<T>) : Promise.resolve(value as T);
     } catch (err) {
       return Promise.reject(err);
@@ -355,7 +355,7 @@ export class Scope implements AsyncDisposable {
   resolveAll<T>(token: Token<T>): Promise<T[]> {
     try {
       this.assertOpen("resolve");
-      return resolveAllFromScope(this, token) as Promise<T[]>;
+      return acquireAllFor(this, token) as Promise<T[]>;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -371,7 +371,7 @@ export class Scope implements AsyncDisposable {
    */
   lookup<T>(token: Token<T>): T | undefined {
     this.assertOpen("lookup");
-    return lookupInScope(this, token) as T | undefined;
+    return lookupFor(this, token) as T | undefined;
   }
 
   /**
@@ -385,7 +385,7 @@ export class Scope implements AsyncDisposable {
    */
   release(token: Token): Promise<void> {
     try {
-      return releaseFromScope(this, token);
+      return releaseOne(this, token);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -917,7 +917,7 @@ export class Scope implements AsyncDisposable {
       const teardown: unknown[] = [];
       let dropped: MaybePromise<void>;
       try {
-        dropped = dropAllRefs(this, teardown);
+        dropped = releaseHeld(this, teardown);
       } catch (err) {
         teardown.push(err);
       }
@@ -946,7 +946,7 @@ export class Scope implements AsyncDisposable {
     ]);
     // 5. Drop every reference, disposing what nobody else holds: dependents first, independent ones in parallel.
     const teardown: unknown[] = [];
-    await dropAllRefs(this, teardown);
+    await releaseHeld(this, teardown);
     if (this.kind === "root") await this.container.afterRootReleased(teardown);
     this.finishClose(teardown);
   }
@@ -1017,54 +1017,5 @@ export class Scope implements AsyncDisposable {
   private markObserved(): void {
     this.observed = true;
     if (this._state === "closed") this.parent?.childClosed(this, true);
-  }
-}
-
-/**
- * The scope a `useService` function runs in: a `Scope` that can publish the instance and learn when its
- * last holder has gone.
- *
- * @example
- * ```ts
- * container.register("conn", {
- *   useService: async (svc) => {
- *     const conn = await connect();
- *     svc.register(conn);
- *     await svc.noMoreDependents();
- *     await conn.close();
- *   },
- * });
- * ```
- */
-export interface ServiceScope<T> extends Scope {
-  /** Publish the instance: every waiter receives it. Call exactly once. */
-  register(value: T): void;
-  /** Resolves when the last holder has released the instance (or the container closes). */
-  noMoreDependents(): Promise<void>;
-}
-
-/** @internal The own scope of an instance: background tasks, and the `ServiceScope` of `useService`. */
-export class InstanceScope extends Scope implements ServiceScope<unknown> {
-  registerHook: ((value: unknown) => void) | undefined;
-  noMoreDependentsHook: (() => Promise<void>) | undefined;
-
-  register(value: unknown): void {
-    if (!this.registerHook) {
-      throw new ConfigurationError(
-        `register() is only available in a useService function (scope ${this.name}).`,
-      );
-    }
-    this.registerHook(value);
-  }
-
-  noMoreDependents(): Promise<void> {
-    if (!this.noMoreDependentsHook) {
-      return Promise.reject(
-        new ConfigurationError(
-          `noMoreDependents() is only available in a useService function (scope ${this.name}).`,
-        ),
-      );
-    }
-    return this.noMoreDependentsHook();
   }
 }

@@ -8,8 +8,20 @@ import { InstanceRecord, type EngineFactoryContext } from "./model.js";
 import { lazyAmbient } from "./own-scope.js";
 import { runService } from "./use-service.js";
 
+/** `new` by arity for up to 3 parameters (no spread, no `Reflect.construct`), the array beyond that. */
 function construct(cls: new (...args: unknown[]) => unknown, args: unknown[]): unknown {
-  return Reflect.construct(cls, args);
+  switch (args.length) {
+    case 0:
+      return new cls();
+    case 1:
+      return new cls(args[0]);
+    case 2:
+      return new cls(args[0], args[1]);
+    case 3:
+      return new cls(args[0], args[1], args[2]);
+    default:
+      return Reflect.construct(cls, args);
+  }
 }
 
 /** Build the value (`ctx`: a factory's context), then run what follows a build (`afterBuild`). */

@@ -170,7 +170,7 @@ function releaseDepsFrom(
  * Closing a scope, step 5 (SEMANTICS 3.2): drop every reference it holds and unpin what belongs to it, all
  * launched in acquisition order and run in parallel; the refcounts order dependents before dependencies.
  */
-export function dropAllRefs(scope: EngineScope, errors: unknown[]): MaybePromise<void> {
+export function releaseHeld(scope: EngineScope, errors: unknown[]): MaybePromise<void> {
   const refs = scope.takeRefs();
   let pinned = scope.takeScoped();
   if (scope.kind === "root") {
@@ -198,7 +198,7 @@ export function dropAllRefs(scope: EngineScope, errors: unknown[]): MaybePromise
 }
 
 /** `scope.release(token)`: drop the scope's most recent reference for the token (SEMANTICS 1.1, 9.6). */
-export function releaseFromScope(scope: EngineScope, token: unknown): Promise<void> {
+export function releaseOne(scope: EngineScope, token: unknown): Promise<void> {
   const t = checkToken(token, "release");
   const refs = scope.refList();
   if (refs.length === 0) return Promise.resolve();

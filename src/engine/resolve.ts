@@ -33,7 +33,7 @@ import { implicitRequester, ownScopeOf } from "./own-scope.js";
 import { dropRef, releaseOrphan } from "./release.js";
 
 /** `scope.resolve(token)`: +1 reference held by the scope. */
-export function acquireFromScope(
+export function acquireFor(
   scope: EngineScope,
   token: unknown,
   options?: AcquireOptions,
@@ -47,7 +47,7 @@ export function acquireFromScope(
  * `scope.resolveAll(token)`: every provider, in registration order, one after another. All or nothing: when
  * one fails, the references taken for the others are dropped again, last first, before it rejects.
  */
-export async function resolveAllFromScope(scope: EngineScope, token: unknown): Promise<unknown[]> {
+export async function acquireAllFor(scope: EngineScope, token: unknown): Promise<unknown[]> {
   const t = checkToken(token, "resolveAll");
   const regs = scope.container.registrationsFor(t);
   const values: unknown[] = [];
@@ -71,7 +71,7 @@ export async function resolveAllFromScope(scope: EngineScope, token: unknown): P
 }
 
 /** `scope.lookup(token)`: the ready instance (+1 reference) or undefined; never creates, never waits. */
-export function lookupInScope(scope: EngineScope, token: unknown): unknown {
+export function lookupFor(scope: EngineScope, token: unknown): unknown {
   const t = checkToken(token, "lookup");
   let reg = scope.container.findRegistration(t);
   for (let hops = 0; reg?.kind === "existing" && hops < 100; hops++)
