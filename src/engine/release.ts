@@ -75,52 +75,55 @@ export function releaseRecord(record: InstanceRecord, errors: unknown[]): MaybeP
   return withDepth(releaseFirst, record, errors);
 }
 
+// The release steps, as named continuations (each continues with the next, at once or after its promise):
+// noMoreDependents hooks → disposer → own scope → dependencies → disposed.
+
+/** Step 1: `@onNoMoreDependents` hooks (none for an abandoned creation, whose useService must still end). */
 function releaseFirst(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
-  return releaseFrom(record, errors, 1);
+  let r: MaybePromise<void> = undefined;
+  if (!record.abandoned) r = runNoMoreDependents(record, errors);
+  // Nobody ever held it, so no hook runs; but a useService function must still learn to clean up.
+  else record.noMoreDependents?.resolve();
+  return isPromise(r) ? r.then(() => afterHooks(record, errors)) : afterHooks(record, errors);
 }
 
-function releaseFrom(record: InstanceRecord, errors: unknown[], step: number): MaybePromise<void> {
-  for (; step <= 5; step++) {
-    let r: MaybePromise<void> = undefined;
-    switch (step) {
-      case 1:
-        if (!record.abandoned) r = runNoMoreDependents(record, errors);
-        // Nobody ever held it, so no hook runs; but a useService function must still learn to clean up.
-        else record.noMoreDependents?.resolve();
-        break;
-      case 2:
-        if (record.serviceTask === undefined && !hasDisposeTimeout(record)) {
-          // The common case, with one promise less: continue straight from the disposer's own promise.
-          const d = runDisposer(record, record.value, errors);
-          if (d !== undefined) {
-            const next = (): MaybePromise<void> => releaseFrom(record, errors, 3);
-            return d.then(next, (err: unknown) => {
-              errors.push(err);
-              return next();
-            });
-          }
-        } else r = disposeValue(record, errors);
-        break;
-      case 3:
-        if (record.ownScope) {
-          record.ownScope.cancel();
-          r = record.ownScope.whenClosedQuietly(errors);
-        }
-        break;
-      case 4:
-        r = releaseDeps(record, errors);
-        break;
-      case 5:
-        record.unmap();
-        record.reg.host.live.delete(record);
-        record.markOver("disposed");
-        return;
-    }
-    if (isPromise(r)) {
-      const next = step + 1;
-      return r.then(() => releaseFrom(record, errors, next));
-    }
+/** Step 2: dispose the value. */
+function afterHooks(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  if (record.serviceTask === undefined && !hasDisposeTimeout(record)) {
+    // The common case, with one promise less: continue straight from the disposer's own promise.
+    const d = runDisposer(record, record.value, errors);
+    if (d === undefined) return afterDispose(record, errors);
+    return d.then(
+      () => afterDispose(record, errors),
+      (err: unknown) => {
+        errors.push(err);
+        return afterDispose(record, errors);
+      },
+    );
   }
+  const r = disposeValue(record, errors);
+  return isPromise(r) ? r.then(() => afterDispose(record, errors)) : afterDispose(record, errors);
+}
+
+/** Step 3: close its own scope. */
+function afterDispose(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  const own = record.ownScope;
+  if (own === undefined) return afterOwnScope(record, errors);
+  own.cancel();
+  return own.whenClosedQuietly(errors).then(() => afterOwnScope(record, errors));
+}
+
+/** Step 4: release its dependencies. */
+function afterOwnScope(record: InstanceRecord, errors: unknown[]): MaybePromise<void> {
+  const r = releaseDeps(record, errors);
+  return isPromise(r) ? r.then(() => afterDeps(record)) : afterDeps(record);
+}
+
+/** Step 5: forget it; it is disposed. */
+function afterDeps(record: InstanceRecord): void {
+  record.unmap();
+  record.reg.host.live.delete(record);
+  record.markOver("disposed");
 }
 
 /**
