@@ -5,8 +5,8 @@ import type { SpawnOptions, Task } from "./task.js";
 import type { Token } from "./tokens.js";
 import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
 import { currentAmbient } from "./internal/ambient.js";
-import type { InstanceRecord, Registration, Waiter } from "./engine/model.js";
-import { giveUp } from "./engine/flight.js";
+import type { InstanceRecord } from "./engine/model.js";
+import { giveUpAll, HeldRefs } from "./engine/holders.js";
 import {
   combineErrors,
   deferred,
@@ -26,8 +26,6 @@ import { isCancellation, TaskImpl, type TaskOwner } from "./internal/task-impl.j
 export type ScopeKind = "root" | "child" | "fork" | "instance";
 
 let nextScopeId = 1;
-/** Past this many scoped instances, a scope looks them up through a map rather than a scan. */
-const SCOPED_SCAN = 8;
 const RESOLVED = Promise.resolve();
 /** The steps of a cancellation (see `Scope.runCancels`). */
 const CANCEL = 0;
@@ -52,7 +50,6 @@ class DonePromise extends Promise<void> {
 
 /** The fields only some scopes need (tasks, timers, errors, signals), made on first write. */
 class ScopeExtra {
-  pendingWaiters: Set<Waiter> | undefined = undefined;
   onFailure: ((error: unknown) => void) | undefined = undefined;
   ownerRecord: InstanceRecord | undefined = undefined;
   madeBy: InstanceRecord | undefined = undefined;
@@ -91,11 +88,8 @@ export class Scope implements AsyncDisposable {
   readonly kind: ScopeKind;
   /** @internal How many scopes are above this one (the root's is 0). */
   readonly depth: number;
-  /** References this scope holds, in acquisition order (one entry per instance held; the count is in it). */
-  private refs: InstanceRecord | InstanceRecord[] | undefined = undefined;
-  /** Scoped instances that belong to this scope: a short list, indexed by a map once it grows. */
-  private scoped: InstanceRecord | InstanceRecord[] | undefined = undefined;
-  private scopedIndex: Map<Registration, InstanceRecord> | undefined = undefined;
+  /** @internal What this scope holds for the engine: references, scoped instances, pending resolves. */
+  readonly held = new HeldRefs();
   /** @internal Whether someone took this scope's outcome (close() or done). */
   observed = false;
 
@@ -148,14 +142,6 @@ export class Scope implements AsyncDisposable {
     this.extra.taskSeq = v;
   }
 
-  /** @internal Resolves in flight, given up when the scope closes. */
-  get pendingWaiters(): Set<Waiter> | undefined {
-    return this.x?.pendingWaiters;
-  }
-  /** @internal */
-  set pendingWaiters(v: Set<Waiter> | undefined) {
-    if (v !== undefined || this.x !== undefined) this.extra.pendingWaiters = v;
-  }
   /** @internal Instance scopes route a bubbling error to their instance instead of only cancelling. */
   get onFailure(): ((error: unknown) => void) | undefined {
     return this.x?.onFailure;
@@ -603,7 +589,7 @@ export class Scope implements AsyncDisposable {
 
   /** Cancelling, last (after the children): give up the pending resolves, begin the close. */
   private endCancel(): void {
-    if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
+    if (this.held.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
     this.beginClose();
   }
 
@@ -654,78 +640,6 @@ export class Scope implements AsyncDisposable {
   }
 
   // ----- internals ------------------------------------------------------------------------------------
-
-  /** @internal The scoped instance of `reg` in this scope, if any. */
-  findScoped(reg: Registration): InstanceRecord | undefined {
-    const scoped = this.scoped;
-    if (scoped === undefined) return undefined;
-    if (!Array.isArray(scoped)) return scoped.reg === reg ? scoped : undefined;
-    if (this.scopedIndex !== undefined) return this.scopedIndex.get(reg);
-    for (let i = 0; i < scoped.length; i++) if (scoped[i]!.reg === reg) return scoped[i];
-    return undefined;
-  }
-
-  /** @internal Register a scoped instance of this scope (none of its registration is there). */
-  addScoped(record: InstanceRecord): void {
-    const scoped = this.scoped;
-    if (scoped === undefined) this.scoped = record;
-    else if (!Array.isArray(scoped)) this.scoped = [scoped, record];
-    else {
-      scoped.push(record);
-      if (this.scopedIndex !== undefined) this.scopedIndex.set(record.reg, record);
-      else if (scoped.length > SCOPED_SCAN) this.scopedIndex = new Map(scoped.map((r) => [r.reg, r]));
-    }
-  }
-
-  /** @internal Forget a scoped instance (failed, or released), so that the next resolve starts afresh. */
-  removeScoped(record: InstanceRecord): void {
-    const scoped = this.scoped;
-    if (scoped === record) this.scoped = undefined;
-    else if (Array.isArray(scoped)) {
-      const i = scoped.indexOf(record);
-      if (i >= 0) scoped.splice(i, 1);
-      if (this.scopedIndex?.get(record.reg) === record) this.scopedIndex.delete(record.reg);
-    }
-  }
-
-  /** @internal Take every scoped instance, in creation order (closing). */
-  takeScoped(): InstanceRecord[] {
-    const scoped = this.scoped;
-    this.scoped = undefined;
-    this.scopedIndex = undefined;
-    return scoped === undefined ? [] : Array.isArray(scoped) ? scoped : [scoped];
-  }
-
-  /** @internal Note that this scope now holds `record` (it held none of it before). */
-  addRefEntry(record: InstanceRecord): void {
-    const refs = this.refs;
-    if (refs === undefined) this.refs = record;
-    else if (!Array.isArray(refs)) this.refs = [refs, record];
-    else refs.push(record);
-  }
-
-  /** @internal This scope no longer holds `record`. */
-  removeRefEntry(record: InstanceRecord): void {
-    const refs = this.refs;
-    if (refs === record) this.refs = undefined;
-    else if (Array.isArray(refs)) {
-      const i = refs.lastIndexOf(record);
-      if (i >= 0) refs.splice(i, 1);
-    }
-  }
-
-  /** @internal What this scope holds, in acquisition order. */
-  refList(): InstanceRecord[] {
-    const refs = this.refs;
-    return refs === undefined ? [] : Array.isArray(refs) ? refs : [refs];
-  }
-
-  /** @internal Take every held record, in acquisition order (closing). */
-  takeRefs(): InstanceRecord[] {
-    const refs = this.refList();
-    this.refs = undefined;
-    return refs;
-  }
 
   /** @internal Throw `ScopeClosedError` unless the scope accepts new work. */
   assertOpen(what: string): void {
@@ -891,15 +805,14 @@ export class Scope implements AsyncDisposable {
   }
 
   private giveUpWaiters(reason: unknown): void {
-    if (!this.pendingWaiters) return;
-    for (const w of [...this.pendingWaiters]) giveUp(w, reason);
+    giveUpAll(this.held, reason);
   }
 
   private beginClose(handled = false): void {
     if (this._state !== "open") return;
     this._state = "closing";
     if (this.ctl && !this.ctl.signal.aborted) this.abortSignal(this.abortReason());
-    if (this.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
+    if (this.held.pendingWaiters?.size) this.giveUpWaiters(this.abortReason());
     this.closing = this.runClose();
     if (this.closing !== RESOLVED && !handled) this.closing.catch(noop);
     if (this.pendingOutcome) this.closing.then(this.pendingOutcome.resolve, this.pendingOutcome.reject);

@@ -101,7 +101,7 @@ export function holdCycle(target: InstanceRecord, holder: InstanceRecord): Cycle
     const r = stack.pop()!;
     // What it holds: its dependencies, and what its own scope holds for it.
     const held: DepEntry[] = [...r.depList()];
-    if (r.ownScope !== undefined) held.push(r.ownScope.refList());
+    if (r.ownScope !== undefined) held.push(r.ownScope.held.refList());
     for (const entry of held) {
       for (const dep of Array.isArray(entry) ? entry : [entry]) {
         if (prev.has(dep)) continue;

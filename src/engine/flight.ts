@@ -86,7 +86,7 @@ export function join(
       reject,
       cleanup() {
         if (!(holder instanceof InstanceRecord)) {
-          holder.pendingWaiters?.delete(waiter);
+          holder.held.pendingWaiters?.delete(waiter);
           by?.waitingOn?.delete(record);
         } else {
           holder.childWaiters?.delete(waiter);
@@ -114,7 +114,7 @@ export function join(
       });
     }
     if (!(holder instanceof InstanceRecord)) {
-      (holder.pendingWaiters ??= new Set()).add(waiter);
+      (holder.held.pendingWaiters ??= new Set()).add(waiter);
       // A creation waiting through a scope: the waits-for edge the cycle check follows.
       if (by !== undefined) (by.waitingOn ??= new Set()).add(record);
       signal = options?.signal;

@@ -1,10 +1,104 @@
-/** A holder (a scope or an instance) taking a reference: the engine side of a scope's held refs. */
-import { type Holder, InstanceRecord } from "./model.js";
+import { giveUp } from "./flight.js";
+import { InstanceRecord, type Held, type Holder, type Registration, type Waiter } from "./model.js";
+
+/** Past this many scoped instances, a scope looks them up through a map rather than a scan. */
+const SCOPED_SCAN = 8;
+
+/**
+ * A scope's side of the engine: the references it holds (one entry per instance held; the count is in the
+ * instance), the scoped instances that belong to it (a short list, indexed by a map once it grows), and its
+ * pending resolves. One or many are kept as a value or an array, so a request allocates no list for one.
+ */
+export class HeldRefs implements Held {
+  refs: InstanceRecord | InstanceRecord[] | undefined = undefined;
+  scoped: InstanceRecord | InstanceRecord[] | undefined = undefined;
+  scopedIndex: Map<Registration, InstanceRecord> | undefined = undefined;
+  /** Resolves through the scope still waiting for a starting (or releasing) instance. */
+  pendingWaiters: Set<Waiter> | undefined = undefined;
+
+  /** The scoped instance of `reg` in the scope, if any. */
+  findScoped(reg: Registration): InstanceRecord | undefined {
+    const scoped = this.scoped;
+    if (scoped === undefined) return undefined;
+    if (!Array.isArray(scoped)) return scoped.reg === reg ? scoped : undefined;
+    if (this.scopedIndex !== undefined) return this.scopedIndex.get(reg);
+    for (let i = 0; i < scoped.length; i++) if (scoped[i]!.reg === reg) return scoped[i];
+    return undefined;
+  }
+
+  /** Register a scoped instance of the scope (none of its registration is there). */
+  addScoped(record: InstanceRecord): void {
+    const scoped = this.scoped;
+    if (scoped === undefined) this.scoped = record;
+    else if (!Array.isArray(scoped)) this.scoped = [scoped, record];
+    else {
+      scoped.push(record);
+      if (this.scopedIndex !== undefined) this.scopedIndex.set(record.reg, record);
+      else if (scoped.length > SCOPED_SCAN) this.scopedIndex = new Map(scoped.map((r) => [r.reg, r]));
+    }
+  }
+
+  /** Forget a scoped instance (failed, or released), so that the next resolve starts afresh. */
+  removeScoped(record: InstanceRecord): void {
+    const scoped = this.scoped;
+    if (scoped === record) this.scoped = undefined;
+    else if (Array.isArray(scoped)) {
+      const i = scoped.indexOf(record);
+      if (i >= 0) scoped.splice(i, 1);
+      if (this.scopedIndex?.get(record.reg) === record) this.scopedIndex.delete(record.reg);
+    }
+  }
+
+  /** Take every scoped instance, in creation order (closing). */
+  takeScoped(): InstanceRecord[] {
+    const scoped = this.scoped;
+    this.scoped = undefined;
+    this.scopedIndex = undefined;
+    return scoped === undefined ? [] : Array.isArray(scoped) ? scoped : [scoped];
+  }
+
+  /** Note that the scope now holds `record` (it held none of it before). */
+  addRefEntry(record: InstanceRecord): void {
+    const refs = this.refs;
+    if (refs === undefined) this.refs = record;
+    else if (!Array.isArray(refs)) this.refs = [refs, record];
+    else refs.push(record);
+  }
+
+  /** This scope no longer holds `record`. */
+  removeRefEntry(record: InstanceRecord): void {
+    const refs = this.refs;
+    if (refs === record) this.refs = undefined;
+    else if (Array.isArray(refs)) {
+      const i = refs.lastIndexOf(record);
+      if (i >= 0) refs.splice(i, 1);
+    }
+  }
+
+  /** What the scope holds, in acquisition order. */
+  refList(): InstanceRecord[] {
+    const refs = this.refs;
+    return refs === undefined ? [] : Array.isArray(refs) ? refs : [refs];
+  }
+
+  /** Take every held record, in acquisition order (closing). */
+  takeRefs(): InstanceRecord[] {
+    const refs = this.refList();
+    this.refs = undefined;
+    return refs;
+  }
+}
+
+/** Give up every resolve pending through a scope (it is closing or cancelled). */
+export function giveUpAll(held: HeldRefs, reason: unknown): void {
+  if (!held.pendingWaiters) return;
+  for (const w of [...held.pendingWaiters]) giveUp(w, reason);
+}
 
 /** Add one reference from `holder` to a ready record. */
 export function addRef(record: InstanceRecord, holder: Holder): void {
   if (!(holder instanceof InstanceRecord)) {
-    if (record.countOf(holder) === 0) holder.addRefEntry(record);
+    if (record.countOf(holder) === 0) holder.held.addRefEntry(record);
   } else {
     holder.addDep(record);
   }

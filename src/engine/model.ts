@@ -55,6 +55,16 @@ export interface EngineScope {
   ownerRecord: InstanceRecord | undefined;
   /** An instance's own scope: a task failure goes to the instance. */
   onFailure: ((error: unknown) => void) | undefined;
+  /** What it holds: references, scoped instances, pending resolves (a `HeldRefs`). */
+  readonly held: Held;
+  tryCancel(reason: unknown): boolean;
+  cancel(reason?: unknown): void;
+  whenClosed(): Promise<void>;
+  whenClosedQuietly(errors: unknown[]): Promise<void>;
+}
+
+/** A scope's held references, scoped instances and pending resolves (implemented by engine/holders' HeldRefs). */
+export interface Held {
   pendingWaiters: Set<Waiter> | undefined;
   findScoped(reg: Registration): InstanceRecord | undefined;
   addScoped(record: InstanceRecord): void;
@@ -64,10 +74,6 @@ export interface EngineScope {
   removeRefEntry(record: InstanceRecord): void;
   refList(): InstanceRecord[];
   takeRefs(): InstanceRecord[];
-  tryCancel(reason: unknown): boolean;
-  cancel(reason?: unknown): void;
-  whenClosed(): Promise<void>;
-  whenClosedQuietly(errors: unknown[]): Promise<void>;
 }
 
 /** The task running a `useService` function. */
@@ -410,7 +416,7 @@ export class InstanceRecord {
     if (home instanceof Map) {
       if (home.get(this.reg) === this) home.delete(this.reg);
       if (this.reg.instance === this) this.reg.instance = undefined;
-    } else home.removeScoped(this);
+    } else home.held.removeScoped(this);
   }
 
   get name(): string {

@@ -174,8 +174,8 @@ function releaseDepsFrom(
  * launched in acquisition order and run in parallel; the refcounts order dependents before dependencies.
  */
 export function releaseHeld(scope: EngineScope, errors: unknown[]): MaybePromise<void> {
-  const refs = scope.takeRefs();
-  let pinned = scope.takeScoped();
+  const refs = scope.held.takeRefs();
+  let pinned = scope.held.takeScoped();
   if (scope.kind === "root") {
     const singletons = scope.container.rootPinned();
     pushAll(singletons, pinned);
@@ -203,13 +203,13 @@ export function releaseHeld(scope: EngineScope, errors: unknown[]): MaybePromise
 /** `scope.release(token)`: drop the scope's most recent reference for the token (SEMANTICS 1.1, 9.6). */
 export function releaseOne(scope: EngineScope, token: unknown): Promise<void> {
   const t = checkToken(token, "release");
-  const refs = scope.refList();
+  const refs = scope.held.refList();
   if (refs.length === 0) return Promise.resolve();
   const tokens = aliasChain(scope, t);
   for (let i = refs.length - 1; i >= 0; i--) {
     const record = refs[i]!;
     if (!record.reg.tokens.some((x) => tokens.includes(x))) continue;
-    if (record.countOf(scope) === 1) scope.removeRefEntry(record);
+    if (record.countOf(scope) === 1) scope.held.removeRefEntry(record);
     const errors: unknown[] = [];
     const r = dropRef(record, scope, 1, errors);
     const settle = (): void => {

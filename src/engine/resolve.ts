@@ -62,7 +62,7 @@ export async function acquireAllFor(scope: EngineScope, token: unknown): Promise
       // References are counted, not told apart: any one the scope still holds stands for this call's.
       const n = record.countOf(scope);
       if (n === 0) continue;
-      if (n === 1) scope.removeRefEntry(record);
+      if (n === 1) scope.held.removeRefEntry(record);
       await dropRef(record, scope, 1, errors);
     }
     throw combineErrors(errors, `resolveAll(${tokenName(t)})`);
@@ -80,7 +80,7 @@ export function lookupFor(scope: EngineScope, token: unknown): unknown {
   if (reg.kind === "value") return reg.value;
   let record: InstanceRecord | undefined;
   if (reg.lifetime === Lifetime.Shared || reg.lifetime === Lifetime.Singleton) record = reg.instance;
-  else if (reg.lifetime === Lifetime.Scoped) record = scope.findScoped(reg);
+  else if (reg.lifetime === Lifetime.Scoped) record = scope.held.findScoped(reg);
   if (!record || record.state !== "ready" || record.dying) return undefined;
   addRef(record, scope);
   return record.value;
@@ -148,7 +148,11 @@ function acquireReg(
   }
   const container = scope.container;
   const shared = lifetime === Lifetime.Shared || lifetime === Lifetime.Singleton;
-  const existing = shared ? reg.instance : lifetime === Lifetime.Scoped ? scope.findScoped(reg) : undefined;
+  const existing = shared
+    ? reg.instance
+    : lifetime === Lifetime.Scoped
+      ? scope.held.findScoped(reg)
+      : undefined;
   if (existing !== undefined) {
     if (existing.state === "ready" && !existing.dying) {
       // A ready instance asking for it (a lazy ctx.resolve, or through its own scope) while it holds that
@@ -185,7 +189,7 @@ function acquireReg(
     reg.instance = record;
     record.home = container.instances;
   } else if (lifetime === Lifetime.Scoped) {
-    scope.addScoped(record);
+    scope.held.addScoped(record);
     record.home = scope;
   }
   record.pinned = lifetime === Lifetime.Singleton || lifetime === Lifetime.Scoped;
