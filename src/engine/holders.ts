@@ -1,3 +1,4 @@
+import { fewAdd, fewRemove, fewToArray, type Few } from "../internal/few.js";
 import { giveUp } from "./flight.js";
 import { InstanceRecord, type Held, type Holder, type Registration, type Waiter } from "./model.js";
 
@@ -10,8 +11,8 @@ const SCOPED_SCAN = 8;
  * pending resolves. One or many are kept as a value or an array, so a request allocates no list for one.
  */
 export class HeldRefs implements Held {
-  refs: InstanceRecord | InstanceRecord[] | undefined = undefined;
-  scoped: InstanceRecord | InstanceRecord[] | undefined = undefined;
+  refs: Few<InstanceRecord> = undefined;
+  scoped: Few<InstanceRecord> = undefined;
   scopedIndex: Map<Registration, InstanceRecord> | undefined = undefined;
   /** Resolves through the scope still waiting for a starting (or releasing) instance. */
   pendingWaiters: Set<Waiter> | undefined = undefined;
@@ -28,25 +29,16 @@ export class HeldRefs implements Held {
 
   /** Register a scoped instance of the scope (none of its registration is there). */
   addScoped(record: InstanceRecord): void {
-    const scoped = this.scoped;
-    if (scoped === undefined) this.scoped = record;
-    else if (!Array.isArray(scoped)) this.scoped = [scoped, record];
-    else {
-      scoped.push(record);
-      if (this.scopedIndex !== undefined) this.scopedIndex.set(record.reg, record);
-      else if (scoped.length > SCOPED_SCAN) this.scopedIndex = new Map(scoped.map((r) => [r.reg, r]));
-    }
+    const scoped = (this.scoped = fewAdd(this.scoped, record));
+    if (!Array.isArray(scoped)) return;
+    if (this.scopedIndex !== undefined) this.scopedIndex.set(record.reg, record);
+    else if (scoped.length > SCOPED_SCAN) this.scopedIndex = new Map(scoped.map((r) => [r.reg, r]));
   }
 
   /** Forget a scoped instance (failed, or released), so that the next resolve starts afresh. */
   removeScoped(record: InstanceRecord): void {
-    const scoped = this.scoped;
-    if (scoped === record) this.scoped = undefined;
-    else if (Array.isArray(scoped)) {
-      const i = scoped.indexOf(record);
-      if (i >= 0) scoped.splice(i, 1);
-      if (this.scopedIndex?.get(record.reg) === record) this.scopedIndex.delete(record.reg);
-    }
+    this.scoped = fewRemove(this.scoped, record);
+    if (this.scopedIndex?.get(record.reg) === record) this.scopedIndex.delete(record.reg);
   }
 
   /** Take every scoped instance, in creation order (closing). */
@@ -54,31 +46,22 @@ export class HeldRefs implements Held {
     const scoped = this.scoped;
     this.scoped = undefined;
     this.scopedIndex = undefined;
-    return scoped === undefined ? [] : Array.isArray(scoped) ? scoped : [scoped];
+    return fewToArray(scoped);
   }
 
   /** Note that the scope now holds `record` (it held none of it before). */
   addRefEntry(record: InstanceRecord): void {
-    const refs = this.refs;
-    if (refs === undefined) this.refs = record;
-    else if (!Array.isArray(refs)) this.refs = [refs, record];
-    else refs.push(record);
+    this.refs = fewAdd(this.refs, record);
   }
 
   /** This scope no longer holds `record`. */
   removeRefEntry(record: InstanceRecord): void {
-    const refs = this.refs;
-    if (refs === record) this.refs = undefined;
-    else if (Array.isArray(refs)) {
-      const i = refs.lastIndexOf(record);
-      if (i >= 0) refs.splice(i, 1);
-    }
+    this.refs = fewRemove(this.refs, record);
   }
 
   /** What the scope holds, in acquisition order. */
   refList(): InstanceRecord[] {
-    const refs = this.refs;
-    return refs === undefined ? [] : Array.isArray(refs) ? refs : [refs];
+    return fewToArray(this.refs);
   }
 
   /** Take every held record, in acquisition order (closing). */
