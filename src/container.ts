@@ -7,7 +7,7 @@ import { createRegistration, type Provider, type RegisterOptions } from "./provi
 import { Scope } from "./scope.js";
 import { InstanceScope } from "./instance-scope.js";
 import { checkToken, tokenName, type Constructor, type Token } from "./tokens.js";
-import type { EngineHost, InstanceRecord, OwnScope, Registration } from "./engine/model.js";
+import type { InstanceRecord, OwnScope, Registration } from "./engine/model.js";
 import { serviceStarter, type ServiceStarter } from "./engine/starter.js";
 import { LinkedList } from "./internal/linked-list.js";
 import { tsyringeLifetime } from "./internal/metadata.js";
@@ -48,7 +48,7 @@ export interface ContainerOptions {
  * await container.close();
  * ```
  */
-export class Container implements AsyncDisposable, EngineHost {
+export class Container implements AsyncDisposable {
   readonly name: string;
   readonly logger: Logger;
   readonly defaultDisposeTimeoutMs: number | undefined;
@@ -184,7 +184,8 @@ export class Container implements AsyncDisposable, EngineHost {
     return this.close();
   }
 
-  // ----- internals: the engine's view of the container (EngineHost) ---------------------------------------
+  // ----- internals: the engine's view of the container (an EngineHost, structurally: no `implements`,
+  // since the published declarations strip these @internal members) -----------------------------------
 
   /** @internal The registration `resolve(token)` uses, or undefined. */
   findRegistration(token: Token): Registration | undefined {

@@ -1,4 +1,7 @@
-/** Resolving: the entry points for scopes, acquiring a registration, the creation steps, the factory context. */
+// Why over 300 lines: acquiring and creating recurse into each other (a creation acquires its parameters,
+// its dependsOn steps and its factory's ctx.resolve, each of which may create), so they share this file
+// rather than close an import cycle. Resolving: the entry points for scopes, acquiring a registration, the
+// creation steps, the factory context.
 import { ConfigurationError, CycleError, LifetimeError, ResolutionError } from "../errors.js";
 import { combineErrors, isPromise, type MaybePromise, withDepth } from "../internal/maybe.js";
 import { hooksOf, lacksMetadata, missingMetadata, type ParamSpec } from "../internal/metadata.js";
