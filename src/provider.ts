@@ -72,7 +72,7 @@ export type RegisterOptions<T> = ServiceOptions & {
 
 const PROVIDER_KEYS = ["useClass", "useValue", "useFactory", "useService", "useExisting"] as const;
 
-/** Validate a provider and its options into a Registration; every problem is a `ConfigurationError`. */
+/** @internal Validate a provider and its options into a Registration; every problem is a `ConfigurationError`. */
 export function createRegistration(
   tokens: Token[],
   provider: unknown,

@@ -162,6 +162,7 @@ export class Scope implements AsyncDisposable {
   get madeBy(): InstanceRecord | undefined {
     return this.x?.madeBy;
   }
+  /** @internal */
   set madeBy(v: InstanceRecord | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.madeBy = v;
   }

@@ -119,14 +119,14 @@ describe("published declarations (dist/index.d.ts)", () => {
     }
   });
 
-  // enabled by the engine v2 refactor (issue 13): today dist/scope.d.ts imports internal/instance and
+  // Enabled by the engine v2 refactor (issue 13): dist/scope.d.ts imported internal/instance and
   // internal/task-impl.
-  it.skip("reach no internal module (dist/internal/, dist/engine/)", () => {
+  it("reach no internal module (dist/internal/, dist/engine/)", () => {
     expect(internalModules(dist, publicFiles)).to.deep.equal([]);
   });
 
-  // enabled by the engine v2 refactor (issue 13): today they carry 53 @internal tags, 29 in dist/scope.d.ts.
-  it.skip("publish no @internal member", () => {
+  // Enabled by the engine v2 refactor (issue 13): they carried 53 @internal tags, 29 in dist/scope.d.ts.
+  it("publish no @internal member", () => {
     expect(internalTags(dist, publicFiles)).to.deep.equal([]);
   });
 
