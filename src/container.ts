@@ -1,33 +1,19 @@
 import type { DependencyContainer } from "tsyringe";
-import { LiveRecords } from "./internal/live.js";
-import { decoratedFor, decoratedLifetime, decoratedVersion, type DecoratedService } from "./decorators.js";
+import { decoratedLifetime } from "./decorators.js";
 import { snapshot, type GraphSnapshot } from "./inspect.js";
 import { Lifetime } from "./lifetimes.js";
-import { consoleLogger, logSafely, type Logger } from "./logger.js";
-import { createRegistration, Registration, type Provider, type RegisterOptions } from "./registration.js";
+import { consoleLogger, type Logger } from "./logger.js";
+import { createRegistration, type Provider, type RegisterOptions } from "./provider.js";
 import { Scope } from "./scope.js";
+import { InstanceScope } from "./instance-scope.js";
 import { checkToken, tokenName, type Constructor, type Token } from "./tokens.js";
-import type { InstanceRecord } from "./internal/instance.js";
-import { isConstructible, tsyringeLifetime } from "./internal/metadata.js";
-import { pushAll } from "./internal/maybe.js";
-import { releaseOrphan } from "./internal/teardown.js";
-import { cancelTimer, checkMs, startTimer, type Timer } from "./internal/timer.js";
-
-/** @internal How the container starts and stops facet-style `Service` instances it creates. */
-export interface ServiceStarter {
-  isService(value: unknown): boolean;
-  start(value: unknown): Promise<unknown>;
-  stop(value: unknown): Promise<void>;
-  /** Call `onCrash` if the started service crashes later. */
-  watch(value: unknown, onCrash: (error: unknown) => void): void;
-}
-
-let defaultStarter: ServiceStarter | undefined;
-
-/** @internal Installed by the services module, so that the container knows facet-style services. */
-export function setServiceStarter(starter: ServiceStarter): void {
-  defaultStarter = starter;
-}
+import type { InstanceRecord, OwnScope, Registration } from "./engine/model.js";
+import { serviceStarter, type ServiceStarter } from "./engine/starter.js";
+import { LinkedList } from "./internal/linked-list.js";
+import { tsyringeLifetime } from "./internal/metadata.js";
+import { checkMs } from "./internal/timer.js";
+import { Orphans } from "./container/core.js";
+import { Registry } from "./container/registry.js";
 
 /**
  * The options of a {@link Container}.
@@ -71,29 +57,22 @@ export class Container implements AsyncDisposable {
   /** @internal Shared and singleton instances by registration (one live record each). */
   readonly instances = new Map<Registration, InstanceRecord>();
   /** @internal Every record that is starting, ready or releasing. */
-  readonly live = new LiveRecords();
+  readonly live = new LinkedList<InstanceRecord>();
   /** @internal How many instances are starting (none: no resolve can be part of a creation's cycle). */
   starting = 0;
   /** @internal */
   readonly serviceStarter: ServiceStarter | undefined;
-  private readonly registry = new Map<Token, Registration[]>();
-  private readonly cache = new Map<Token, Registration | null>();
-  private cacheVersion = -1;
-  private readonly adopted = new Map<DecoratedService | Constructor | Token, Registration>();
-  private readonly useDecorated: boolean;
-  private readonly fallback: DependencyContainer | undefined;
-  private readonly orphanErrors: unknown[] = [];
-  /** Releases nobody awaits (keep-alive expiry, abandoned creations, crashes), until they have reported. */
-  private readonly orphanReleases = new Set<Promise<void>>();
+  private readonly registry: Registry;
+  private readonly orphans: Orphans;
 
   constructor(options?: ContainerOptions) {
     const o = options ?? {};
     this.name = o.name ?? "container";
     this.logger = o.logger ?? consoleLogger;
     this.defaultDisposeTimeoutMs = checkMs(o.defaultDisposeTimeoutMs, "defaultDisposeTimeoutMs", "Container");
-    this.useDecorated = o.useDecorated ?? true;
-    this.fallback = o.fallback;
-    this.serviceStarter = defaultStarter;
+    this.registry = new Registry(this, o.useDecorated ?? true, o.fallback);
+    this.orphans = new Orphans(this);
+    this.serviceStarter = serviceStarter();
     this.root = new Scope(this, undefined, this.name, "root");
   }
 
@@ -121,11 +100,7 @@ export class Container implements AsyncDisposable {
       classDefault ?? Lifetime.Shared,
       `register(${tokenName(t)})`,
     );
-    reg.container = this;
-    const list = this.registry.get(t);
-    if (list) list.push(reg);
-    else this.registry.set(t, [reg]);
-    this.cache.clear();
+    this.registry.add(t, reg);
     return this;
   }
 
@@ -209,93 +184,27 @@ export class Container implements AsyncDisposable {
     return this.close();
   }
 
-  // ----- internals ------------------------------------------------------------------------------------
+  // ----- internals: the engine's view of the container (an EngineHost, structurally: no `implements`,
+  // since the published declarations strip these @internal members) -----------------------------------
 
   /** @internal The registration `resolve(token)` uses, or undefined. */
   findRegistration(token: Token): Registration | undefined {
-    const v = decoratedVersion();
-    if (this.cacheVersion !== v) {
-      this.cache.clear();
-      this.cacheVersion = v;
-    }
-    const hit = this.cache.get(token);
-    if (hit !== undefined) return hit ?? undefined;
-    const reg = this.lookup(token);
-    this.cache.set(token, reg ?? null);
-    return reg;
-  }
-
-  private lookup(token: Token): Registration | undefined {
-    const local = this.registry.get(token);
-    if (local && local.length) return local[local.length - 1];
-    if (this.useDecorated) {
-      const decorated = decoratedFor(token);
-      if (decorated && decorated.length) return this.adopt(decorated[decorated.length - 1]!);
-    }
-    if (typeof token === "function") {
-      const lifetime = tsyringeLifetime(token);
-      if (lifetime !== undefined || isConstructible(token)) {
-        return this.adoptClass(token, lifetime ?? Lifetime.Transient);
-      }
-    }
-    if (this.fallback && this.fallback.isRegistered(token as never, true)) {
-      let reg = this.adopted.get(token);
-      if (!reg) {
-        reg = new Registration([token], "fallback", Lifetime.Transient);
-        reg.container = this;
-        this.adopted.set(token, reg);
-      }
-      return reg;
-    }
-    return undefined;
-  }
-
-  private adopt(d: DecoratedService): Registration {
-    let reg = this.adopted.get(d);
-    if (!reg) {
-      reg = createRegistration(
-        d.tokens,
-        { useClass: d.cls },
-        d.options,
-        Lifetime.Shared,
-        `@scopedService ${d.cls.name}`,
-      );
-      reg.container = this;
-      this.adopted.set(d, reg);
-    }
-    return reg;
-  }
-
-  private adoptClass(cls: Constructor, lifetime: Lifetime): Registration {
-    let reg = this.adopted.get(cls);
-    if (!reg) {
-      reg = createRegistration([cls], { useClass: cls }, { lifetime }, lifetime, cls.name);
-      reg.container = this;
-      this.adopted.set(cls, reg);
-    }
-    return reg;
+    return this.registry.find(token);
   }
 
   /** @internal Every registration for a token, in registration order (decorated ones first). */
   registrationsFor(token: Token, _forInjectAll = false): Registration[] {
-    const out: Registration[] = [];
-    if (this.useDecorated) for (const d of decoratedFor(token) ?? []) out.push(this.adopt(d));
-    pushAll(out, this.registry.get(token) ?? []);
-    if (out.length === 0) {
-      const reg = this.findRegistration(token);
-      if (reg) out.push(reg);
-    }
-    return out;
+    return this.registry.all(token);
   }
 
   /** @internal */
   canResolve(token: Token): boolean {
-    return this.findRegistration(token) !== undefined;
+    return this.registry.find(token) !== undefined;
   }
 
   /** @internal Resolve through the tsyringe fallback container (its lifecycle, never disposed by us). */
   fallbackResolve(token: Token): unknown {
-    return this.fallback!.resolve(token as never);
+    return this.registry.fallbackResolve(token);
   }
 
   /** @internal Singletons, pinned by the root until it closes, in creation order. */
@@ -305,53 +214,23 @@ export class Container implements AsyncDisposable {
     return out;
   }
 
+  /** @internal A new own scope for an instance (a child of the root). */
+  ownScope(name: string): OwnScope {
+    return new InstanceScope(this, this.root, name, "instance");
+  }
+
   /** @internal An error of a disposal nobody awaits (keep-alive expiry, a crashed orphan). */
   reportOrphan(error: unknown, name: string): void {
-    if (this.root.state === "closed") logSafely(this.logger, "error", `Disposing ${name} failed`, error);
-    else this.orphanErrors.push(error);
+    this.orphans.report(error, name);
   }
 
   /** @internal Keep track of a release nobody awaits, so that the container's close waits for its report. */
   trackOrphan(release: Promise<void>): Promise<void> {
-    this.orphanReleases.add(release);
-    void release.then(() => this.orphanReleases.delete(release));
-    return release;
+    return this.orphans.track(release);
   }
 
   /** @internal The root has dropped its references: flush keep-alives, wait for what still runs. */
-  async afterRootReleased(errors: unknown[]): Promise<void> {
-    const pending: Promise<void>[] = [];
-    for (const record of [...this.live]) {
-      if (record.state === "ready" && record.refCount === 0 && record.keepAliveTimer !== undefined) {
-        const r = releaseOrphan(record);
-        if (r) pending.push(r);
-      }
-    }
-    await Promise.all(pending);
-    if (this.live.size || this.orphanReleases.size) {
-      // What still starts or releases, and the reports of releases nobody awaits (a creation abandoned now
-      // is released later): wait for all of it, bounded, so that its errors reach this close.
-      let timer: Timer | undefined;
-      let expired = false;
-      const limit = new Promise<void>((resolve) => {
-        timer = startTimer(Math.max(1000, this.defaultDisposeTimeoutMs ?? 0), () => {
-          expired = true;
-          resolve();
-        });
-      });
-      while (!expired && (this.live.size || this.orphanReleases.size)) {
-        const gone = [...this.live].map((r) => r.whenGone());
-        await Promise.race([Promise.all([...gone, ...this.orphanReleases]), limit]);
-      }
-      cancelTimer(timer);
-      for (const r of [...this.live]) {
-        logSafely(
-          this.logger,
-          "warn",
-          `${r.name} is still ${r.state} after the container closed (something still holds it)`,
-        );
-      }
-    }
-    pushAll(errors, this.orphanErrors.splice(0));
+  afterRootReleased(errors: unknown[]): Promise<void> {
+    return this.orphans.afterRootReleased(errors);
   }
 }

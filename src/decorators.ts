@@ -1,6 +1,6 @@
 import { ConfigurationError } from "./errors.js";
 import type { Lifetime } from "./lifetimes.js";
-import { checkOptions, type ServiceOptions } from "./registration.js";
+import { checkOptions, type ServiceOptions } from "./options.js";
 import type { Constructor, Token } from "./tokens.js";
 import { addHook, type HookKind } from "./internal/metadata.js";
 

@@ -19,15 +19,10 @@ export type { InjectionToken } from "tsyringe";
 // Container and scopes
 export { Container } from "./container.js";
 export type { ContainerOptions } from "./container.js";
-export type {
-  DependencyList,
-  ServiceOptions,
-  Provider,
-  FactoryContext,
-  RegisterOptions,
-} from "./registration.js";
+export type { DependencyList, ServiceOptions } from "./options.js";
+export type { Provider, FactoryContext, RegisterOptions } from "./provider.js";
 export { Scope } from "./scope.js";
-export type { ServiceScope } from "./scope.js";
+export type { ServiceScope } from "./instance-scope.js";
 export type { Logger } from "./logger.js";
 
 // Tasks

@@ -1,4 +1,4 @@
-import { setServiceStarter } from "../container.js";
+import { setServiceStarter } from "../engine/starter.js";
 import { Service } from "./service.js";
 import { startService } from "./start-service.js";
 import { stopService } from "./stop-service.js";

@@ -1,10 +1,155 @@
+// Why over 300 lines: the engine's nouns in one place (Registration, InstanceRecord with every state
+// transition, and the interfaces the engine talks to its holders and container through); it is split
+// further (Flight/Life, counts) by the engine v2 plan.
 import type { Lifetime } from "../lifetimes.js";
-import type { Registration } from "../registration.js";
-import type { Scope } from "../scope.js";
-import type { Ambient } from "./ambient.js";
-import { deferred, type Deferred } from "./maybe.js";
-import type { TaskImpl } from "./task-impl.js";
-import { cancelTimer, type Timer } from "./timer.js";
+import type { Logger } from "../logger.js";
+import { tokenName, type Constructor, type Token } from "../tokens.js";
+import type { DepStep } from "../options.js";
+import type { Ambient } from "../internal/ambient.js";
+import type { LinkedList } from "../internal/linked-list.js";
+import { deferred, type Deferred } from "../internal/maybe.js";
+import { classParams, type ParamSpec } from "../internal/metadata.js";
+import { cancelTimer, type Timer } from "../internal/timer.js";
+import type { ServiceStarter } from "./starter.js";
+
+/**
+ * The container as the engine sees it (implemented by `Container`): registrations, shared instances, the
+ * root scope, orphan reports. The engine never imports the container.
+ */
+export interface EngineHost {
+  readonly name: string;
+  readonly logger: Logger;
+  readonly root: EngineScope;
+  /** How many instances are starting (none: no resolve can be part of a creation's cycle). */
+  starting: number;
+  readonly instances: Map<Registration, InstanceRecord>;
+  readonly live: LinkedList<InstanceRecord>;
+  readonly defaultDisposeTimeoutMs: number | undefined;
+  readonly serviceStarter: ServiceStarter | undefined;
+  findRegistration(token: Token): Registration | undefined;
+  registrationsFor(token: Token, forInjectAll?: boolean): Registration[];
+  canResolve(token: Token): boolean;
+  fallbackResolve(token: Token): unknown;
+  reportOrphan(error: unknown, name: string): void;
+  trackOrphan(release: Promise<void>): void;
+  /** A new own scope for an instance (a child of the root). */
+  ownScope(name: string): OwnScope;
+  /** Singletons the root pins, in creation order. */
+  rootPinned(): InstanceRecord[];
+}
+
+/**
+ * A scope as the engine sees it (implemented by `Scope`): the references and scoped instances it holds,
+ * its pending resolves, and how to cancel it. The engine never imports the Scope class.
+ */
+export interface EngineScope {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: "root" | "child" | "fork" | "instance";
+  readonly container: EngineHost;
+  readonly parent: EngineScope | undefined;
+  readonly depth: number;
+  readonly state: "open" | "closing" | "closed";
+  /** The creation whose code made this scope (a `withScope` in a factory), if any. */
+  madeBy: InstanceRecord | undefined;
+  /** An instance's own scope: that instance. */
+  ownerRecord: InstanceRecord | undefined;
+  /** An instance's own scope: a task failure goes to the instance. */
+  onFailure: ((error: unknown) => void) | undefined;
+  /** What it holds: references, scoped instances, pending resolves (a `HeldRefs`). */
+  readonly held: Held;
+  tryCancel(reason: unknown): boolean;
+  cancel(reason?: unknown): void;
+  whenClosed(): Promise<void>;
+  whenClosedQuietly(errors: unknown[]): Promise<void>;
+  /** The live child scopes, in creation order (read by inspection). */
+  childScopes(): readonly EngineScope[];
+}
+
+/** A scope's held references, scoped instances and pending resolves (implemented by engine/holders' HeldRefs). */
+export interface Held {
+  pendingWaiters: Set<Waiter> | undefined;
+  findScoped(reg: Registration): InstanceRecord | undefined;
+  addScoped(record: InstanceRecord): void;
+  removeScoped(record: InstanceRecord): void;
+  takeScoped(): InstanceRecord[];
+  addRefEntry(record: InstanceRecord): void;
+  removeRefEntry(record: InstanceRecord): void;
+  refList(): InstanceRecord[];
+  takeRefs(): InstanceRecord[];
+}
+
+/** The task running a `useService` function. */
+export interface ServiceTask {
+  readonly isCancelled: boolean;
+  then<R1 = void, R2 = never>(
+    onFulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2>;
+}
+
+/** An instance's own scope (implemented by `InstanceScope`): tasks, and the `ServiceScope` of `useService`. */
+export interface OwnScope extends EngineScope {
+  registerHook: ((value: unknown) => void) | undefined;
+  noMoreDependentsHook: (() => Promise<void>) | undefined;
+  spawnService(name: string, fn: () => Promise<void>): ServiceTask;
+}
+
+/** The options of an acquisition; `resolveAll` adds where to note what it acquired (a key no caller has). */
+export const ACQUIRED = Symbol("acquired");
+
+export interface AcquireOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  [ACQUIRED]?: InstanceRecord[];
+}
+
+/** What a factory receives, as the engine builds it (the public `FactoryContext` types `scope` as `Scope`). */
+export interface EngineFactoryContext {
+  deps: unknown[];
+  signal: AbortSignal;
+  scope: OwnScope;
+  resolve<T>(token: Token<T>): Promise<T>;
+}
+
+export type ProviderKind = "class" | "value" | "factory" | "service" | "existing" | "fallback";
+
+let nextRegistrationId = 1;
+
+/** One provider for one or more tokens, validated once. Internal. */
+export class Registration {
+  readonly id = nextRegistrationId++;
+  readonly name: string;
+  keepAliveMs = 0;
+  disposeTimeoutMs: number | undefined;
+  dependsOn: DepStep[] = [];
+  dispose: ((value: unknown) => unknown) | undefined;
+  cls: Constructor | undefined;
+  value: unknown;
+  factory: ((ctx: EngineFactoryContext) => unknown) | undefined;
+  service: ((svc: OwnScope) => Promise<void>) | undefined;
+  existing: Token | undefined;
+  /** How many instances of it are starting right now (a new one can only close a cycle if one is). */
+  starting = 0;
+  /** The container it belongs to (as the engine sees it); set when the container adopts it. */
+  host!: EngineHost;
+  /** Its shared or singleton instance (also in `container.instances`, which keeps their order). */
+  instance: InstanceRecord | undefined = undefined;
+  private paramsCache: ParamSpec[] | undefined;
+
+  constructor(
+    readonly tokens: Token[],
+    readonly kind: ProviderKind,
+    public lifetime: Lifetime,
+  ) {
+    this.name = tokenName(tokens[0]);
+  }
+
+  /** Constructor parameters of a class provider, read lazily (a `delay()` may not be resolvable yet). */
+  get params(): ParamSpec[] {
+    return (this.paramsCache ??= classParams(this.cls!));
+  }
+}
 
 /**
  * starting → ready → releasing → disposed, or starting → failed. Every transition is a method below.
@@ -12,7 +157,7 @@ import { cancelTimer, type Timer } from "./timer.js";
 export type RecordState = "starting" | "ready" | "releasing" | "disposed" | "failed";
 
 /** Who holds a reference: a scope, or another instance (an edge "instance holds dependency"). */
-export type Holder = Scope | InstanceRecord;
+export type Holder = EngineScope | InstanceRecord;
 
 /** One pending acquisition of a starting instance. */
 export interface Waiter {
@@ -67,7 +212,7 @@ class RecordExtra {
   ctl: AbortController | undefined = undefined;
   abandoned = false;
   abandonReason: unknown = undefined;
-  ownScope: Scope | undefined = undefined;
+  ownScope: OwnScope | undefined = undefined;
   keepAliveTimer: Timer | undefined = undefined;
   crashed = false;
   dependencyCrashed = false;
@@ -76,7 +221,7 @@ class RecordExtra {
   failureTeardown: unknown[] | undefined = undefined;
   carrying: Carry[] | undefined = undefined;
   noMoreDependents: Deferred<void> | undefined = undefined;
-  serviceTask: TaskImpl<unknown> | undefined = undefined;
+  serviceTask: ServiceTask | undefined = undefined;
   gone: Deferred<void> | undefined = undefined;
   more: Map<Holder, number> | undefined = undefined;
   failing = false;
@@ -97,14 +242,14 @@ export class InstanceRecord {
    */
   deps: InstanceRecord | DepEntry[] | undefined = undefined;
   /** Where it is registered for reuse: the container's shared map, or (scoped) its scope. */
-  home: Map<Registration, InstanceRecord> | Scope | undefined = undefined;
+  home: Map<Registration, InstanceRecord> | EngineScope | undefined = undefined;
   private h0: Holder | undefined = undefined;
   private c0 = 0;
   private h1: Holder | undefined = undefined;
   private c1 = 0;
-  /** Its neighbours in the container's live list (`LiveRecords`). */
-  livePrev: InstanceRecord | undefined = undefined;
-  liveNext: InstanceRecord | undefined = undefined;
+  /** Its neighbours in the container's live list (a `LinkedList`). */
+  linkPrev: InstanceRecord | undefined = undefined;
+  linkNext: InstanceRecord | undefined = undefined;
   /** The rarely used fields, below, made on first write. */
   private x: RecordExtra | undefined = undefined;
 
@@ -173,10 +318,10 @@ export class InstanceRecord {
     if (v !== undefined || this.x !== undefined) this.extra.abandonReason = v;
   }
   /** The instance's own task scope, made on first use. */
-  get ownScope(): Scope | undefined {
+  get ownScope(): OwnScope | undefined {
     return this.x?.ownScope;
   }
-  set ownScope(v: Scope | undefined) {
+  set ownScope(v: OwnScope | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.ownScope = v;
   }
   get keepAliveTimer(): Timer | undefined {
@@ -245,10 +390,10 @@ export class InstanceRecord {
     if (v || this.x !== undefined) this.extra.failing = v;
   }
   /** `useService`: the task running the service function. */
-  get serviceTask(): TaskImpl<unknown> | undefined {
+  get serviceTask(): ServiceTask | undefined {
     return this.x?.serviceTask;
   }
-  set serviceTask(v: TaskImpl<unknown> | undefined) {
+  set serviceTask(v: ServiceTask | undefined) {
     if (v !== undefined || this.x !== undefined) this.extra.serviceTask = v;
   }
 
@@ -256,14 +401,14 @@ export class InstanceRecord {
     readonly reg: Registration,
     readonly lifetime: Lifetime,
     /** The scope its scoped dependencies come from (its own scope for scoped, the requester's for transient). */
-    readonly scope: Scope,
+    readonly scope: EngineScope,
     /** The instance that first asked for it, for resolution paths and cycle checks (until it is ready). */
     public parent: InstanceRecord | undefined,
     /** Shared, singleton, or held by one of those: may not capture a scoped service. */
     readonly longLived: boolean,
   ) {
     reg.starting++;
-    reg.container.starting++;
+    reg.host.starting++;
   }
 
   /** Remove it from its shared map or scope, so that the next resolve starts afresh. */
@@ -274,7 +419,7 @@ export class InstanceRecord {
     if (home instanceof Map) {
       if (home.get(this.reg) === this) home.delete(this.reg);
       if (this.reg.instance === this) this.reg.instance = undefined;
-    } else home.removeScoped(this);
+    } else home.held.removeScoped(this);
   }
 
   get name(): string {
@@ -415,14 +560,14 @@ export class InstanceRecord {
     this.parent = undefined;
     this.state = "ready";
     this.reg.starting--;
-    this.reg.container.starting--;
+    this.reg.host.starting--;
   }
 
   /** starting → failed, or releasing → disposed: the record is over. */
   markOver(state: "failed" | "disposed"): void {
     if (this.state === "starting") {
       this.reg.starting--;
-      this.reg.container.starting--;
+      this.reg.host.starting--;
     }
     this.state = state;
     this.value = state === "failed" ? undefined : this.value;
