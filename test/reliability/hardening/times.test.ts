@@ -212,60 +212,8 @@ const sites: Record<string, () => Site> = {
       close: w.close,
     };
   },
-  "scope.withScope(body, { timeoutMs })": () => {
-    const w = world();
-    let ran = 0;
-    return {
-      option: "timeoutMs",
-      arm: async (ms) => {
-        let child: Scope | undefined;
-        const p = w.q.withScope(
-          (s) => {
-            ran++;
-            child = s;
-            return untilAborted(s);
-          },
-          { timeoutMs: ms as number },
-        );
-        p.catch(noop);
-        await nextTurn();
-        if (child === undefined) await p;
-        return { fired: () => child!.signal.aborted };
-      },
-      intact: () => {
-        expect(ran).to.equal(0);
-        w.unchanged();
-      },
-      close: w.close,
-    };
-  },
-  "container.withScope(body, { timeoutMs })": () => {
-    const w = world();
-    let ran = 0;
-    return {
-      option: "timeoutMs",
-      arm: async (ms) => {
-        let child: Scope | undefined;
-        const p = w.c.withScope(
-          (s) => {
-            ran++;
-            child = s;
-            return untilAborted(s);
-          },
-          { timeoutMs: ms as number },
-        );
-        p.catch(noop);
-        await nextTurn();
-        if (child === undefined) await p;
-        return { fired: () => child!.signal.aborted };
-      },
-      intact: () => {
-        expect(ran).to.equal(0);
-        w.unchanged();
-      },
-      close: w.close,
-    };
-  },
+  "scope.withScope(body, { timeoutMs })": () => withScopeSite((w) => w.q),
+  "container.withScope(body, { timeoutMs })": () => withScopeSite((w) => w.c),
   "scope.resolve(token, { timeoutMs })": () => {
     const w = world();
     const ctl = new AbortController();
@@ -451,6 +399,35 @@ const sites: Record<string, () => Site> = {
   "Service.gracefulShutdownTimeoutMs": () => stoppingService("gracefulShutdownTimeoutMs"),
   "Service.cancelTimeoutMs": () => stoppingService("cancelTimeoutMs"),
 };
+
+/** The withScope entry point of a scope or of the container: the same site for both. */
+function withScopeSite(owner: (w: ReturnType<typeof world>) => Pick<Scope, "withScope">): Site {
+  const w = world();
+  let ran = 0;
+  return {
+    option: "timeoutMs",
+    arm: async (ms) => {
+      let child: Scope | undefined;
+      const p = owner(w).withScope(
+        (s) => {
+          ran++;
+          child = s;
+          return untilAborted(s);
+        },
+        { timeoutMs: ms as number },
+      );
+      p.catch(noop);
+      await nextTurn();
+      if (child === undefined) await p;
+      return { fired: () => child!.signal.aborted };
+    },
+    intact: () => {
+      expect(ran).to.equal(0);
+      w.unchanged();
+    },
+    close: w.close,
+  };
+}
 
 /** A scoped instance whose disposal takes until `close()`, bounded by the time under test. */
 function disposal(options: (ms: number) => object, option: string): Site {
