@@ -1,53 +1,15 @@
 // runMain with real child processes and real signals; and no leaked timers or listeners after close().
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fixture, runChild as runFixture, type ChildRun } from "../support/child.js";
 
-const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
+type Run = ChildRun;
 
-interface Run {
-  lines: string[];
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-function runChild(
+const runChild = (
   name: string,
   args: string[],
   onLine?: (line: string, child: ReturnType<typeof spawn>) => void,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--enable-source-maps", fixture(name), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const lines: string[] = [];
-    let buffer = "";
-    let stderr = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let i: number;
-      while ((i = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 1);
-        lines.push(line);
-        onLine?.(line, child);
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const killer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(
-        new Error(
-          `child ${name} ${args.join(" ")} did not exit; stdout: ${lines.join(" | ")}; stderr: ${stderr}`,
-        ),
-      );
-    }, 15_000);
-    child.on("exit", (code, signal) => {
-      clearTimeout(killer);
-      resolve({ lines, code, signal });
-    });
-  });
-}
+): Promise<Run> => runFixture(fixture(name), args, onLine);
 
 describe("runMain (real processes, real signals)", () => {
   for (const [sig, code] of [

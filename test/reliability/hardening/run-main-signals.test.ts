@@ -4,46 +4,16 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import sinon from "sinon";
-import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
 import { ConfigurationError, runMain } from "asyncscope";
+import { fixture, runChild as runFixture, type ChildRun } from "../../support/child.js";
 import { propertyOptions, settle } from "../../support/helpers.js";
 
-const fixture = fileURLToPath(new URL("../../fixtures/run-main-signals.js", import.meta.url));
-
-function runChild(
-  signals: string[],
-  send: NodeJS.Signals,
-): Promise<{ lines: string[]; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--enable-source-maps", fixture, JSON.stringify(signals)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const lines: string[] = [];
-    let buffer = "";
-    let stderr = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let i: number;
-      while ((i = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 1);
-        lines.push(line);
-        if (line === "ready") child.kill(send);
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const killer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`child did not exit; stdout: ${lines.join(" | ")}; stderr: ${stderr}`));
-    }, 15_000);
-    child.on("exit", (code) => {
-      clearTimeout(killer);
-      resolve({ lines, code });
-    });
+/** The fixture runs runMain with `signals`; `send` goes to it once it prints "ready". */
+const runChild = (signals: string[], send: NodeJS.Signals): Promise<ChildRun> =>
+  runFixture(fixture("run-main-signals"), [JSON.stringify(signals)], (line, child) => {
+    if (line === "ready") child.kill(send);
   });
-}
 
 // Signals a test may emit in this process (process.emit only calls the JavaScript listeners): not SIGINT,
 // which the test runner listens to.
