@@ -13,18 +13,10 @@ const MAX_DELAY = 2 ** 31 - 1;
 export function checkMs(value: unknown, name: string, where: string, required = false): number | undefined {
   if (typeof value === "number" ? value >= 0 : value === undefined && !required)
     return value as number | undefined;
-  const got = typeof value === "number" ? String(value) : `${typeof value} ${safely(value)}`;
+  const got = typeof value === "number" ? String(value) : `${typeof value} ${describe(value)}`;
   throw new ConfigurationError(
     `${where}: ${name} must be a number of milliseconds >= 0 (Infinity: never); got ${got}.`,
   );
-}
-
-function safely(value: unknown): string {
-  try {
-    return describe(value);
-  } catch {
-    return "(unprintable)";
-  }
 }
 
 /** A delay longer than setTimeout counts, run as a chain of shorter ones. */
