@@ -1,8 +1,7 @@
 /** A failed creation: tear down what it built and acquired; carry dependency errors so each is reported once. */
-import { isCancellation } from "../errors.js";
 import { combineErrors, isPromise, type MaybePromise, pushAll } from "../internal/maybe.js";
 import { disposeBuilt } from "./dispose.js";
-import { giveUp } from "./flight.js";
+import { giveUp, isAbandonEcho } from "./flight.js";
 import { type Carry, InstanceRecord } from "./model.js";
 import { releaseDeps } from "./release.js";
 
@@ -44,13 +43,13 @@ export function afterFailure(record: InstanceRecord, err: unknown): never | Prom
   // A background task that failed while it started failed the creation first; what failed after it comes
   // next, unless it is only the echo of the cancellation that failure caused (SEMANTICS 4.2).
   const failures = (from: number): unknown[] =>
-    (record.pendingFailures ?? []).slice(from).filter((e) => !isCancellation(e, record.abandonReason));
+    (record.pendingFailures ?? []).slice(from).filter((e) => !isAbandonEcho(record, e));
   const early = record.pendingFailures?.length ?? 0;
   const pending = failures(0);
   const errors: unknown[] =
     pending.length === 0
       ? [err]
-      : pending.includes(err) || isCancellation(err, record.abandonReason)
+      : pending.includes(err) || isAbandonEcho(record, err)
         ? pending
         : [...pending, err];
   const own = record.ownScope;

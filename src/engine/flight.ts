@@ -1,5 +1,5 @@
 /** Single flight: waiters of a starting instance, giving them up, abandoning a creation nobody waits for. */
-import { TimeoutError } from "../errors.js";
+import { isCancellation, TimeoutError } from "../errors.js";
 import { currentAmbient } from "../internal/ambient.js";
 import { type MaybePromise } from "../internal/maybe.js";
 import { addAbortCallback, removeAbortCallback } from "../internal/on-abort.js";
@@ -39,6 +39,15 @@ function giveUpNow(waiter: Waiter, reason: unknown): void {
     waiters.delete(waiter);
     if (waiters.size === 0 && record.state === "starting") abandonCreation(record, reason);
   }
+}
+
+/**
+ * Whether `error` is only the echo of the abandonment of `record`'s creation. The `abandoned` flag, not the
+ * reason, says there was one: a group that failed with `undefined` gives its other members up with that very
+ * reason, and their failing with it is no error of their own.
+ */
+export function isAbandonEcho(record: InstanceRecord, error: unknown): boolean {
+  return (record.abandoned && error === record.abandonReason) || isCancellation(error, record.abandonReason);
 }
 
 /** Every waiter of a starting instance has gone: abort its creation (SEMANTICS 2.4). */

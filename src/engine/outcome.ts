@@ -1,10 +1,9 @@
 /** A creation is over: deliver its value or its error to every waiter. */
-import { isCancellation } from "../errors.js";
 import { logSafely } from "../logger.js";
 import { describeResolution, noteCreationFailure } from "../resolution-info.js";
 import { holdCycle, lazyHolder } from "./cycles.js";
 import { afterFailure, carries, carryOf, dropCarried, reportOnce } from "./failure.js";
-import { settleWaiters } from "./flight.js";
+import { isAbandonEcho, settleWaiters } from "./flight.js";
 import { addRef } from "./holders.js";
 import { InstanceRecord } from "./model.js";
 import { releaseOrphan } from "./release.js";
@@ -81,7 +80,7 @@ export function creationFailed(record: InstanceRecord, err: unknown, thrown = fa
     // failure that is not the echo of the abandonment is logged (SEMANTICS 4.5).
     const teardown = record.failureTeardown ?? [];
     const primary = teardown.length ? (err as AggregateError).errors[0] : err;
-    if (!isCancellation(primary, record.abandonReason)) {
+    if (!isAbandonEcho(record, primary)) {
       reportOnce(record, primary, () =>
         logSafely(
           container.logger,
